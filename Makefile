@@ -1,0 +1,59 @@
+# ConnectSphere: the developer entry points. `make dev` and `make test` are the two that matter.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Every recipe that talks to Postgres or the AWS emulator reads what `make services` wrote.
+ENV := set -a && . ./.local/env && set +a &&
+NEXTEST := $(shell command -v cargo-nextest >/dev/null 2>&1 && echo "cargo nextest run" || echo "cargo test")
+
+.PHONY: help dev services stop migrate seed gateway test test-rust lint bench build-lambdas clean-test-dbs
+
+help:
+	@echo "make dev       bring ConnectSphere up locally with demo data (http://127.0.0.1:3000)"
+	@echo "make test      run every test (starts what the tests need)"
+	@echo "make bench     benchmarks: gateway vs bare SQL"
+	@echo "make services  start Postgres and the AWS emulator;  make stop  stops them"
+	@echo "make lint      clippy (warnings are errors) and rustfmt"
+
+services:
+	@bash localstack/services.sh start
+
+stop:
+	@bash localstack/services.sh stop
+
+migrate: services
+	@$(ENV) cargo run -q -p local-gateway -- migrate
+
+seed: services
+	@$(ENV) cargo run -q -p local-gateway -- seed-demo
+
+# Seeds the demo users, then serves the HTTP API in the foreground (Ctrl-C stops it;
+# `make stop` stops the backing services).
+dev: services
+	@$(ENV) cargo run -q -p local-gateway -- seed-demo
+	@echo "ConnectSphere: http://127.0.0.1:3000  (health: /health, API: /openapi.json)"
+	@$(ENV) cargo run -q -p local-gateway -- serve
+
+gateway: services
+	@$(ENV) cargo run -q -p local-gateway -- serve
+
+clean-test-dbs: services
+	@$(ENV) cargo run -q -p local-gateway -- drop-test-dbs
+
+test: services
+	@$(ENV) cargo run -q -p local-gateway -- drop-test-dbs
+	@$(ENV) $(NEXTEST) --workspace
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+bench: services
+	@$(ENV) cargo run -q --release -p blackbox --bin bench
+
+# Release builds of every Lambda (x86_64 here; arm64 in CI elsewhere): needs cargo-lambda,
+# installed into the project virtualenv from PyPI.
+build-lambdas:
+	@test -x .local/venv/bin/cargo-lambda || .local/venv/bin/pip install -q cargo-lambda ziglang
+	PATH="$(CURDIR)/.local/venv/bin:$$PATH" cargo lambda build --release --workspace

@@ -1,0 +1,47 @@
+use utoipa::{
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    Modify, OpenApi,
+};
+
+use crate::handlers;
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        handlers::register,
+        handlers::login,
+        handlers::get_user,
+        handlers::update_user,
+        handlers::follow,
+        handlers::unfollow,
+        handlers::followers,
+        handlers::following,
+        handlers::refresh,
+        handlers::logout,
+        handlers::jwks,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "users", description = "Accounts and profiles"),
+        (name = "auth", description = "Sessions and tokens"),
+        (name = "follows", description = "The follow graph"),
+    )
+)]
+pub struct UserApi;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}

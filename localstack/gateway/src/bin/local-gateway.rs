@@ -1,0 +1,63 @@
+//! `local-gateway [serve]`   run the HTTP API on 127.0.0.1:3000 (migrates first)
+//! `local-gateway migrate`   apply every service's migrations to DATABASE_URL
+//! `local-gateway seed-demo` create the demo users of the README (idempotent)
+//! `local-gateway drop-test-dbs` drop the databases test runs left behind
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use local_gateway::{migrations, spawn, GatewayConfig};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    cs_http::init_tracing();
+    let command = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
+    match command.as_str() {
+        "serve" => serve().await,
+        "migrate" => migrate().await,
+        "seed-demo" => {
+            migrate().await?;
+            local_gateway::seed::demo(&std::env::var("DATABASE_URL")?).await
+        }
+        "drop-test-dbs" => {
+            let n = cs_db::testing::drop_test_databases().await?;
+            println!("dropped {n} test databases");
+            Ok(())
+        }
+        other => {
+            anyhow::bail!("unknown command {other}; try serve, migrate, seed-demo or drop-test-dbs")
+        }
+    }
+}
+
+async fn migrate() -> anyhow::Result<()> {
+    let url =
+        std::env::var("DATABASE_URL").context("DATABASE_URL is not set (run `make services`)")?;
+    let (mut client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .context("connecting to DATABASE_URL")?;
+    tokio::spawn(conn);
+    let applied = cs_db::migrate(&mut client, &migrations()).await?;
+    println!(
+        "migrations: {} applied, {} already in place",
+        applied.len(),
+        migrations().len() - applied.len()
+    );
+    Ok(())
+}
+
+async fn serve() -> anyhow::Result<()> {
+    migrate().await?;
+    let config = GatewayConfig::from_env()?;
+    let manifest = cs_manifest::Manifest::load()?;
+    let host = std::env::var("GATEWAY_HOST").unwrap_or_else(|_| "127.0.0.1".into());
+    let port = std::env::var("GATEWAY_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(manifest.http.local_port);
+    let addr: SocketAddr = format!("{host}:{port}").parse()?;
+    let running = spawn(config, addr).await?;
+    println!("ConnectSphere HTTP API on {}", running.url());
+    tokio::signal::ctrl_c().await?;
+    Ok(())
+}

@@ -1,0 +1,13 @@
+//! The local stand-in for API Gateway: routes HTTP API (payload 2.0) requests to the
+//! manifest's functions, running them in-process, with the JWT authorizer emulated.
+
+mod authorizer;
+mod event;
+mod functions;
+mod routes;
+pub mod seed;
+mod server;
+mod statics;
+
+pub use functions::{migrations, Functions};
+pub use server::{repo_root, spawn, Gateway, GatewayConfig, Running};

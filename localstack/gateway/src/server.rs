@@ -1,0 +1,371 @@
+use std::{
+    net::SocketAddr,
+    path::PathBuf,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use axum::{
+    body::{to_bytes, Body as AxumBody},
+    extract::{ConnectInfo, Request, State},
+    response::Response,
+    Router as AxumRouter,
+};
+use cs_auth::{SigningKey, Tokens};
+use cs_aws::DynamoRateLimiter;
+use cs_http::Problem;
+use cs_manifest::{Auth, Manifest};
+use http::{HeaderValue, Method, StatusCode};
+use user::LoginLimits;
+
+use crate::{
+    authorizer::Authorizer,
+    event,
+    functions::Functions,
+    routes::{Match, Router},
+    statics,
+};
+
+/// API Gateway's own payload limit.
+const MAX_PAYLOAD: usize = 10 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    pub database_url: String,
+    pub pool_size: usize,
+    pub rate_limit_table: String,
+    /// Prefixed to rate-limit keys: tests share the table, not the counters.
+    pub rate_limit_prefix: String,
+    pub login_limits: LoginLimits,
+    pub jwt_key_file: PathBuf,
+    pub access_token_ttl: Duration,
+    pub frontend_dir: Option<PathBuf>,
+    pub cors_origins: Vec<String>,
+}
+
+/// The repository root, for default paths under `.local/` and `frontend/`.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+impl GatewayConfig {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let var = |k: &str| std::env::var(k).ok();
+        let root = repo_root();
+        Ok(GatewayConfig {
+            database_url: var("DATABASE_URL").ok_or_else(|| anyhow::anyhow!("DATABASE_URL is not set (run `make services`)"))?,
+            pool_size: var("DATABASE_POOL_SIZE").and_then(|v| v.parse().ok()).unwrap_or(16),
+            rate_limit_table: var("RATE_LIMIT_TABLE").unwrap_or_else(|| "connectsphere-rate-limits".into()),
+            rate_limit_prefix: String::new(),
+            login_limits: LoginLimits::from_env(),
+            jwt_key_file: var("JWT_PRIVATE_KEY_FILE").map_or_else(|| root.join(".local/jwt-private.pem"), PathBuf::from),
+            access_token_ttl: Duration::from_secs(var("ACCESS_TOKEN_TTL_SECONDS").and_then(|v| v.parse().ok()).unwrap_or(900)),
+            frontend_dir: Some(var("FRONTEND_DIST").map_or_else(|| root.join("frontend/dist"), PathBuf::from)),
+            cors_origins: var("CORS_ORIGINS")
+                .unwrap_or_else(|| "http://localhost:5173,http://127.0.0.1:5173,http://localhost:3000,http://127.0.0.1:3000".into())
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+        })
+    }
+}
+
+pub struct Gateway {
+    router: Router,
+    functions: Functions,
+    authorizer: Authorizer,
+    cors_origins: Vec<String>,
+    frontend_dir: Option<PathBuf>,
+    db: cs_db::Pool,
+}
+
+impl Gateway {
+    /// Builds every function's app once, provisions the local AWS resources they use, and
+    /// reads the JWKS from the jwks function as API Gateway's authorizer would.
+    pub async fn build(config: GatewayConfig) -> anyhow::Result<Self> {
+        let manifest = Manifest::load()?;
+        let db = cs_db::connect(&config.database_url, config.pool_size)?;
+        let aws = cs_aws::sdk_config().await;
+        let limiter = DynamoRateLimiter::new(
+            cs_aws::dynamodb(&aws),
+            &config.rate_limit_table,
+            &config.rate_limit_prefix,
+        );
+        if let Err(err) = limiter.ensure_table().await {
+            tracing::warn!(error = ?err, "could not create the rate-limit table; logins will not be limited");
+        }
+        let tokens = Tokens::new(
+            SigningKey::load_or_generate(&config.jwt_key_file)?,
+            &manifest.http.jwt_issuer,
+            &manifest.http.jwt_audience,
+            config.access_token_ttl,
+        );
+        let jwks = tokens.jwks();
+        let user_app = user::App {
+            db: db.clone(),
+            tokens,
+            limiter: Arc::new(limiter),
+            limits: config.login_limits,
+        };
+        let functions = Functions::new(user_app, api_docs::App::new()?);
+        functions.check_against(&manifest)?;
+        let authorizer = Authorizer::from_jwks(
+            &jwks,
+            &manifest.http.jwt_issuer,
+            &manifest.http.jwt_audience,
+        )?;
+        Ok(Gateway {
+            router: Router::from_manifest(&manifest),
+            functions,
+            authorizer,
+            cors_origins: config.cors_origins,
+            frontend_dir: config
+                .frontend_dir
+                .filter(|d| d.join("index.html").is_file()),
+            db,
+        })
+    }
+
+    async fn handle(&self, req: Request, peer: SocketAddr) -> Response {
+        let started = Instant::now();
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let method = req.method().clone();
+        let path = req.uri().path().to_string();
+        let origin = req.headers().get("origin").cloned();
+        let (mut response, route_key) = self.dispatch(req, peer, &request_id).await;
+
+        let headers = response.headers_mut();
+        if let Ok(id) = HeaderValue::from_str(&request_id) {
+            headers.insert("apigw-requestid", id.clone());
+            headers.entry("x-request-id").or_insert(id);
+        }
+        if let Some(origin) = origin.filter(|o| self.origin_allowed(o)) {
+            headers.insert("access-control-allow-origin", origin);
+            headers.insert("vary", HeaderValue::from_static("origin"));
+            headers.insert(
+                "access-control-expose-headers",
+                HeaderValue::from_static("link, x-request-id, retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset"),
+            );
+        }
+        tracing::info!(
+            target: "access",
+            requestId = %request_id,
+            method = %method,
+            path = %path,
+            routeKey = route_key.as_deref().unwrap_or("-"),
+            status = response.status().as_u16(),
+            latencyMs = started.elapsed().as_secs_f64() * 1000.0,
+            sourceIp = %peer.ip(),
+        );
+        response
+    }
+
+    fn origin_allowed(&self, origin: &HeaderValue) -> bool {
+        let origin = origin.to_str().unwrap_or("");
+        self.cors_origins.iter().any(|o| o == "*" || o == origin)
+    }
+
+    async fn dispatch(
+        &self,
+        req: Request,
+        peer: SocketAddr,
+        request_id: &str,
+    ) -> (Response, Option<String>) {
+        let method = req.method().clone();
+        let path = req.uri().path().to_string();
+
+        if method == Method::OPTIONS && req.headers().contains_key("access-control-request-method")
+        {
+            return (self.preflight(&req), Some("OPTIONS (CORS)".into()));
+        }
+        if path == "/health" {
+            return (self.health().await, Some("GET /health".into()));
+        }
+        let (route, params) = match self.router.find(method.as_str(), &path) {
+            Match::Found(route, params) => (route, params),
+            Match::MethodNotAllowed(allowed) => {
+                let p = Problem::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "method_not_allowed",
+                    format!("{method} is not allowed on {path}"),
+                )
+                .header("allow", allowed.join(", "));
+                return (to_axum(p.into_response(Some(request_id))), None);
+            }
+            Match::NotFound => {
+                if method == Method::GET {
+                    if let Some(dir) = &self.frontend_dir {
+                        if let Some((bytes, content_type)) = statics::serve(dir, &path).await {
+                            let mut r = Response::new(AxumBody::from(bytes));
+                            r.headers_mut()
+                                .insert("content-type", HeaderValue::from_static(content_type));
+                            return (r, Some("static".into()));
+                        }
+                    }
+                }
+                let p =
+                    Problem::not_found("route_not_found", format!("no route for {method} {path}"));
+                return (to_axum(p.into_response(Some(request_id))), None);
+            }
+        };
+        let route_key = Some(route.route_key());
+
+        let claims = match route.auth {
+            Auth::Jwt => {
+                let header = req
+                    .headers()
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok());
+                match self.authorizer.authorize(header) {
+                    Some(claims) => Some(claims),
+                    None => {
+                        let p = Problem::unauthorized(
+                            "a valid access token is required: Authorization: Bearer <token>",
+                        );
+                        return (to_axum(p.into_response(Some(request_id))), route_key);
+                    }
+                }
+            }
+            Auth::Optional | Auth::None => None,
+        };
+
+        let (parts, body) = req.into_parts();
+        let Ok(body) = to_bytes(body, MAX_PAYLOAD).await else {
+            let p = Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "the request body is over 10 MiB",
+            );
+            return (to_axum(p.into_response(Some(request_id))), route_key);
+        };
+        let host = parts
+            .headers
+            .get("host")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("localhost")
+            .to_string();
+        let incoming = event::Incoming {
+            method: parts.method.as_str(),
+            path: &path,
+            raw_query: parts.uri.query().unwrap_or(""),
+            headers: &parts.headers,
+            body: &body,
+            source_ip: peer.ip().to_string(),
+            request_id,
+            host: &host,
+        };
+        let event = event::build(&incoming, route, &params, claims.as_ref());
+        let Some(function) = self.functions.get(&route.function) else {
+            return (
+                to_axum(Problem::internal().into_response(Some(request_id))),
+                route_key,
+            );
+        };
+        let response = match event::into_request(event) {
+            Ok(lambda_req) => function(lambda_req).await,
+            Err(err) => {
+                tracing::error!(error = ?err, "building the Lambda event");
+                Problem::internal().into_response(Some(request_id))
+            }
+        };
+        (to_axum(response), route_key)
+    }
+
+    fn preflight(&self, req: &Request) -> Response {
+        let mut r = Response::new(AxumBody::empty());
+        *r.status_mut() = StatusCode::NO_CONTENT;
+        if req
+            .headers()
+            .get("origin")
+            .is_some_and(|o| self.origin_allowed(o))
+        {
+            let h = r.headers_mut();
+            h.insert(
+                "access-control-allow-methods",
+                HeaderValue::from_static("GET, POST, PUT, PATCH, DELETE, OPTIONS"),
+            );
+            h.insert(
+                "access-control-allow-headers",
+                HeaderValue::from_static(
+                    "authorization, content-type, idempotency-key, x-request-id",
+                ),
+            );
+            h.insert("access-control-max-age", HeaderValue::from_static("600"));
+        }
+        r
+    }
+
+    async fn health(&self) -> Response {
+        let db_ok = match tokio::time::timeout(Duration::from_secs(2), self.db.get()).await {
+            Ok(Ok(client)) => client.simple_query("SELECT 1").await.is_ok(),
+            _ => false,
+        };
+        let status = if db_ok {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        };
+        let body = serde_json::json!({ "status": if db_ok { "ok" } else { "degraded" }, "database": if db_ok { "ok" } else { "unreachable" } });
+        let mut r = Response::new(AxumBody::from(body.to_string()));
+        *r.status_mut() = status;
+        r.headers_mut()
+            .insert("content-type", HeaderValue::from_static("application/json"));
+        r
+    }
+}
+
+fn to_axum(r: lambda_http::Response<lambda_http::Body>) -> Response {
+    let (parts, body) = r.into_parts();
+    let body = match body {
+        lambda_http::Body::Empty => AxumBody::empty(),
+        lambda_http::Body::Text(t) => AxumBody::from(t),
+        lambda_http::Body::Binary(b) => AxumBody::from(b),
+        _ => AxumBody::empty(),
+    };
+    Response::from_parts(parts, body)
+}
+
+async fn entry(
+    State(gw): State<Arc<Gateway>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+) -> Response {
+    gw.handle(req, peer).await
+}
+
+/// A gateway serving on `listener`'s address until the process ends or the handle drops.
+pub struct Running {
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+pub async fn spawn(config: GatewayConfig, addr: SocketAddr) -> anyhow::Result<Running> {
+    let gateway = Arc::new(Gateway::build(config).await?);
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let app = AxumRouter::new().fallback(entry).with_state(gateway);
+    let task = tokio::spawn(async move {
+        if let Err(err) = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        {
+            tracing::error!(error = ?err, "gateway stopped");
+        }
+    });
+    Ok(Running { addr, task })
+}

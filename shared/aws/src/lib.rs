@@ -1,0 +1,16 @@
+//! AWS adapters. Every client is built from `aws-config`, so the standard
+//! `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>` variables point the same code at AWS,
+//! LocalStack or moto.
+
+mod rate_limit;
+
+pub use rate_limit::{Decision, DynamoRateLimiter, RateLimiter};
+
+/// The shared SDK configuration (region, credentials, endpoint overrides) from the environment.
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}
+
+pub fn dynamodb(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(config)
+}

@@ -1,0 +1,134 @@
+use std::time::Duration;
+
+use anyhow::Context;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::{
+    types::{
+        AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ReturnValue,
+        ScalarAttributeType, TimeToLiveSpecification,
+    },
+    Client,
+};
+
+/// The outcome of counting one more attempt against a limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    pub allowed: bool,
+    pub limit: u32,
+    pub remaining: u32,
+    /// Until the window resets.
+    pub reset_after: Duration,
+}
+
+/// Counts attempts per key in fixed windows (the port; DynamoDB is the adapter).
+#[async_trait]
+pub trait RateLimiter: Send + Sync {
+    async fn hit(&self, key: &str, limit: u32, window: Duration) -> anyhow::Result<Decision>;
+}
+
+/// Fixed-window counters in a DynamoDB table (`pk` string key, `expiresAt` TTL): one atomic
+/// `UpdateItem ... ADD` per attempt, so concurrent Lambdas share the count.
+#[derive(Clone)]
+pub struct DynamoRateLimiter {
+    client: Client,
+    table: String,
+    /// Prefixed to every key: lets tests share a table without sharing counters.
+    prefix: String,
+}
+
+impl DynamoRateLimiter {
+    pub fn new(client: Client, table: impl Into<String>, prefix: impl Into<String>) -> Self {
+        DynamoRateLimiter {
+            client,
+            table: table.into(),
+            prefix: prefix.into(),
+        }
+    }
+
+    /// Creates the table when it does not exist (local runs; in AWS the CDK app owns it).
+    pub async fn ensure_table(&self) -> anyhow::Result<()> {
+        let created = self
+            .client
+            .create_table()
+            .table_name(&self.table)
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name("pk")
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()?,
+            )
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name("pk")
+                    .key_type(KeyType::Hash)
+                    .build()?,
+            )
+            .billing_mode(BillingMode::PayPerRequest)
+            .send()
+            .await;
+        match created {
+            Ok(_) => {
+                self.client
+                    .update_time_to_live()
+                    .table_name(&self.table)
+                    .time_to_live_specification(
+                        TimeToLiveSpecification::builder()
+                            .attribute_name("expiresAt")
+                            .enabled(true)
+                            .build()?,
+                    )
+                    .send()
+                    .await
+                    .context("enabling TTL")?;
+                Ok(())
+            }
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_in_use_exception()) =>
+            {
+                Ok(())
+            }
+            Err(err) => {
+                Err(anyhow::Error::new(err).context(format!("creating table {}", self.table)))
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl RateLimiter for DynamoRateLimiter {
+    async fn hit(&self, key: &str, limit: u32, window: Duration) -> anyhow::Result<Decision> {
+        let now = chrono::Utc::now().timestamp();
+        let window_secs = i64::try_from(window.as_secs().max(1)).unwrap_or(60);
+        let start = now - now.rem_euclid(window_secs);
+        let end = start + window_secs;
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(
+                "pk",
+                AttributeValue::S(format!("{}{key}#{start}", self.prefix)),
+            )
+            .update_expression("ADD hits :one SET expiresAt = if_not_exists(expiresAt, :ttl)")
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":ttl", AttributeValue::N((end + 60).to_string()))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .context("counting a rate-limited attempt")?;
+        let hits: u32 = out
+            .attributes()
+            .and_then(|a| a.get("hits"))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(u32::MAX);
+        Ok(Decision {
+            allowed: hits <= limit,
+            limit,
+            remaining: limit.saturating_sub(hits),
+            reset_after: Duration::from_secs(u64::try_from(end - now).unwrap_or(1)),
+        })
+    }
+}

@@ -1,0 +1,43 @@
+use lambda_http::{request::RequestContext, Request, RequestExt};
+use uuid::Uuid;
+
+use crate::Problem;
+
+/// The authenticated user making the request, as the JWT authorizer vouched for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub id: Uuid,
+    pub username: String,
+}
+
+/// The caller from `requestContext.authorizer.jwt.claims` (put there by API Gateway's JWT
+/// authorizer, or the local gateway's emulation of it), or `None` on a public route.
+pub fn caller(req: &Request) -> Result<Option<Caller>, Problem> {
+    let Some(RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref() else {
+        return Ok(None);
+    };
+    let Some(claims) = ctx
+        .authorizer
+        .as_ref()
+        .and_then(|a| a.jwt.as_ref())
+        .map(|j| &j.claims)
+    else {
+        return Ok(None);
+    };
+    let Some(sub) = claims.get("sub") else {
+        return Ok(None);
+    };
+    let id =
+        Uuid::parse_str(sub).map_err(|_| Problem::unauthorized("token subject is not a user"))?;
+    Ok(Some(Caller {
+        id,
+        username: claims.get("username").cloned().unwrap_or_default(),
+    }))
+}
+
+/// The raw token of an `Authorization: Bearer …` header, if any.
+pub fn bearer_token(req: &Request) -> Option<&str> {
+    let value = req.headers().get("authorization")?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}

@@ -1,0 +1,122 @@
+//! `functions/manifest.toml`: the single list of functions, their triggers and settings.
+
+use serde::Deserialize;
+
+/// The manifest as committed; compiled in so that every binary agrees with it.
+pub const MANIFEST_TOML: &str = include_str!("../../../functions/manifest.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Manifest {
+    pub defaults: Defaults,
+    pub http: HttpApi,
+    pub websocket: WebSocketApi,
+    #[serde(rename = "function")]
+    pub functions: Vec<Function>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Defaults {
+    pub memory: u32,
+    pub timeout: u32,
+    pub architecture: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct HttpApi {
+    pub local_port: u16,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    pub jwks_path: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebSocketApi {
+    pub route_selection: String,
+    pub local_port: u16,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Function {
+    pub name: String,
+    #[serde(rename = "crate")]
+    pub crate_name: String,
+    pub trigger: Trigger,
+    pub auth: Auth,
+    pub memory: Option<u32>,
+    pub timeout: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Trigger {
+    /// `"METHOD /path/{param}"`
+    Http(String),
+    Websocket(String),
+    Sqs(String),
+    Schedule(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Auth {
+    Jwt,
+    Optional,
+    None,
+}
+
+impl Function {
+    /// `(METHOD, /path)` of an HTTP function.
+    pub fn http_route(&self) -> Option<(&str, &str)> {
+        match &self.trigger {
+            Trigger::Http(route) => route.split_once(' '),
+            _ => None,
+        }
+    }
+}
+
+impl Manifest {
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
+        Ok(toml::from_str(text)?)
+    }
+
+    pub fn load() -> anyhow::Result<Self> {
+        Self::parse(MANIFEST_TOML)
+    }
+
+    pub fn memory(&self, f: &Function) -> u32 {
+        f.memory.unwrap_or(self.defaults.memory)
+    }
+
+    pub fn timeout(&self, f: &Function) -> u32 {
+        f.timeout.unwrap_or(self.defaults.timeout)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn the_committed_manifest_is_valid() {
+        let m = Manifest::load().unwrap();
+        let mut names = HashSet::new();
+        let mut routes = HashSet::new();
+        for f in &m.functions {
+            assert!(names.insert(&f.name), "duplicate function {}", f.name);
+            if let Trigger::Http(route) = &f.trigger {
+                let (method, path) = f
+                    .http_route()
+                    .unwrap_or_else(|| panic!("{}: bad route {route}", f.name));
+                assert!(
+                    ["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&method),
+                    "{}",
+                    f.name
+                );
+                assert!(path.starts_with('/'), "{}", f.name);
+                assert!(routes.insert(route.clone()), "duplicate route {route}");
+            }
+            assert!(m.memory(f) >= 128 && m.timeout(f) >= 1);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! What the local gateway itself promises: routing by the manifest, problem+json for
+//! unknown routes, CORS, request ids, health, and the published documents.
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use blackbox::{assert_problem, TestApp};
+use reqwest::Method;
+use serde_json::Value;
+
+#[tokio::test]
+async fn unknown_routes_and_methods_are_problems() {
+    let app = TestApp::spawn().await;
+    assert_problem(
+        app.get("/no/such/route", None).await,
+        404,
+        "route_not_found",
+        None,
+    )
+    .await;
+    let res = app
+        .request(Method::DELETE, "/auth/refresh", None, None)
+        .await;
+    assert_eq!(res.headers()["allow"], "POST");
+    assert_problem(res, 405, "method_not_allowed", None).await;
+}
+
+#[tokio::test]
+async fn every_response_has_a_request_id_and_health_answers() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/health", None).await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().contains_key("x-request-id"));
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    let res = app
+        .get(&format!("/users/{}", uuid::Uuid::new_v4()), None)
+        .await;
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_string();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["requestId"], id, "the problem quotes the request id");
+}
+
+#[tokio::test]
+async fn cors_lets_the_frontend_origin_in() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .http
+        .request(Method::OPTIONS, format!("{}/users/login", app.url))
+        .header("origin", "http://localhost:5173")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "content-type, authorization",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(
+        res.headers()["access-control-allow-origin"],
+        "http://localhost:5173"
+    );
+    assert!(res.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .contains("authorization"));
+    let res = app
+        .http
+        .get(format!("{}/health", app.url))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(!res.headers().contains_key("access-control-allow-origin"));
+}
+
+#[tokio::test]
+async fn jwks_and_openapi_are_published() {
+    let app = TestApp::spawn().await;
+    let jwks: Value = app
+        .get("/.well-known/jwks.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let key = &jwks["keys"][0];
+    assert_eq!(
+        (key["kty"].as_str(), key["alg"].as_str()),
+        (Some("RSA"), Some("RS256"))
+    );
+    assert!(key["kid"].is_string() && key["n"].is_string() && key["e"].is_string());
+
+    let u = app.register("olga").await;
+    let header = u.access.split('.').next().unwrap();
+    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap();
+    assert_eq!(header["kid"], key["kid"]);
+
+    let doc: Value = app.get("/openapi.json", None).await.json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["paths"]["/users/follow"]["post"].is_object());
+}
