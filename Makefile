@@ -50,7 +50,7 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 
 bench: services
-	@$(ENV) cargo run -q --release -p blackbox --bin bench
+	@$(ENV) cargo run -q --profile bench-fast -p blackbox --bin bench
 
 # Release builds of every Lambda (x86_64 here; arm64 in CI elsewhere): needs cargo-lambda,
 # installed into the project virtualenv from PyPI.
