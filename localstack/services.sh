@@ -2,6 +2,8 @@
 # Start/stop the local backing services for ConnectSphere development and tests:
 #   - a throwaway PostgreSQL cluster on 127.0.0.1:${CS_PG_PORT:-55432}
 #   - an AWS emulator (moto server) on 127.0.0.1:4566
+#   - an SMTP server (aiosmtpd) on 127.0.0.1:${CS_SMTP_PORT:-1025} that accepts every
+#     message and stores it in the Maildir <repo>/.local/mail for tests to read
 # Everything this script creates lives under <repo>/.local/ (gitignored).
 # Usage: localstack/services.sh {start|stop|status|env}
 set -euo pipefail
@@ -25,6 +27,15 @@ MOTO_VERSION="5.2.5"
 VENV="$LOCAL/venv"
 MOTO_PID_FILE="$LOCAL/moto.pid"
 MOTO_LOG="$LOCAL/moto.log"
+
+SMTP_HOST="127.0.0.1"
+SMTP_PORT="${CS_SMTP_PORT:-1025}"
+SMTP_URL="smtp://${SMTP_HOST}:${SMTP_PORT}"
+AIOSMTPD_VERSION="1.4.6"
+MAIL_DIR="$LOCAL/mail"
+SMTP_PID_FILE="$LOCAL/smtp.pid"
+SMTP_LOG="$LOCAL/smtp.log"
+
 ENV_FILE="$LOCAL/env"
 
 IS_ROOT=0
@@ -33,6 +44,9 @@ IS_ROOT=0
 log() { printf '%s\n' "$*"; }
 warn() { printf '%s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+[[ "$SMTP_PORT" =~ ^[0-9]+$ ]] && [ "$SMTP_PORT" -ge 1 ] && [ "$SMTP_PORT" -le 65535 ] ||
+  die "CS_SMTP_PORT must be a TCP port number, got: $SMTP_PORT"
 
 # ---------------------------------------------------------------- helpers
 
@@ -357,6 +371,55 @@ pg_status() {
   return 1
 }
 
+# ---------------------------------------------------------------- venv
+
+# Create the project virtualenv .local/venv (with pip) unless it is usable.
+# moto and aiosmtpd are installed into it on demand by ensure_moto / ensure_aiosmtpd.
+ensure_venv() {
+  if ! command -v python3 >/dev/null 2>&1; then
+    apt_install python3 python3-venv
+  fi
+  if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
+    rm -rf "$VENV"
+    if ! python3 -m venv "$VENV" >/dev/null 2>&1; then
+      # Debian's python3 needs python3-venv (ensurepip) for this.
+      rm -rf "$VENV"
+      apt_install python3-venv
+      python3 -m venv "$VENV"
+    fi
+  fi
+}
+
+venv_pip_install() {
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$@"
+}
+
+ensure_moto() {
+  [ -x "$VENV/bin/moto_server" ] && return 0
+  ensure_venv
+  log "moto: installing moto[server] into ${VENV#"$ROOT"/}"
+  if ! venv_pip_install "moto[server]==$MOTO_VERSION"; then
+    warn "moto: moto[server]==$MOTO_VERSION not installable, trying latest 5.x"
+    venv_pip_install "moto[server]>=5,<6"
+  fi
+  [ -x "$VENV/bin/moto_server" ] || die "moto_server missing after installing moto[server]"
+}
+
+aiosmtpd_installed() {
+  [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c 'import aiosmtpd' >/dev/null 2>&1
+}
+
+ensure_aiosmtpd() {
+  aiosmtpd_installed && return 0
+  ensure_venv
+  log "smtp: installing aiosmtpd into ${VENV#"$ROOT"/}"
+  if ! venv_pip_install "aiosmtpd==$AIOSMTPD_VERSION"; then
+    warn "smtp: aiosmtpd==$AIOSMTPD_VERSION not installable, trying latest 1.x"
+    venv_pip_install "aiosmtpd>=1.4,<2"
+  fi
+  aiosmtpd_installed || die "aiosmtpd not importable after installing it"
+}
+
 # ---------------------------------------------------------------- moto
 
 # Does anything answer HTTP on the emulator port?
@@ -384,28 +447,6 @@ our_moto_pid() {
   echo "$pid"
 }
 
-ensure_venv() {
-  [ -x "$VENV/bin/moto_server" ] && return 0
-  if ! command -v python3 >/dev/null 2>&1; then
-    apt_install python3 python3-venv
-  fi
-  if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
-    rm -rf "$VENV"
-    if ! python3 -m venv "$VENV" >/dev/null 2>&1; then
-      # Debian's python3 needs python3-venv (ensurepip) for this.
-      rm -rf "$VENV"
-      apt_install python3-venv
-      python3 -m venv "$VENV"
-    fi
-  fi
-  log "moto: installing moto[server] into ${VENV#"$ROOT"/}"
-  if ! "$VENV/bin/python" -m pip install -q --disable-pip-version-check "moto[server]==$MOTO_VERSION"; then
-    warn "moto: moto[server]==$MOTO_VERSION not installable, trying latest 5.x"
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check "moto[server]>=5,<6"
-  fi
-  [ -x "$VENV/bin/moto_server" ] || die "moto_server missing after installing moto[server]"
-}
-
 moto_start() {
   local pid
   if moto_answers; then
@@ -419,7 +460,7 @@ moto_start() {
 
   # Our moto may be alive but still booting.
   if ! our_moto_pid >/dev/null; then
-    ensure_venv
+    ensure_moto
     rm -f "$MOTO_PID_FILE"
     setsid nohup "$VENV/bin/moto_server" -H "$MOTO_HOST" -p "$MOTO_PORT" </dev/null >"$MOTO_LOG" 2>&1 9>&- &
     echo $! >"$MOTO_PID_FILE"
@@ -478,17 +519,158 @@ moto_status() {
   return 1
 }
 
+# ---------------------------------------------------------------- smtp
+
+# Does something accept TCP connections on the SMTP port?
+smtp_port_open() {
+  timeout 3 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$SMTP_HOST" "$SMTP_PORT" 2>/dev/null
+}
+
+# Does an SMTP server answer there (greets with 220)?
+smtp_answers() {
+  timeout 3 bash -c '
+    exec 3<>"/dev/tcp/$0/$1" || exit 1
+    IFS= read -r -t 2 line <&3 || exit 1
+    printf "QUIT\r\n" >&3
+    case "$line" in 220*) exit 0 ;; *) exit 1 ;; esac' "$SMTP_HOST" "$SMTP_PORT" 2>/dev/null
+}
+
+# Pid of the SMTP server we started, if it is still alive and still aiosmtpd.
+our_smtp_pid() {
+  [ -f "$SMTP_PID_FILE" ] || return 1
+  local pid
+  pid="$(cat "$SMTP_PID_FILE" 2>/dev/null || true)"
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  [ -r "/proc/$pid/cmdline" ] || return 1
+  proc_alive "$pid" || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'aiosmtpd' || return 1
+  echo "$pid"
+}
+
+# The same, but only if it listens on $SMTP_PORT (CS_SMTP_PORT may have changed).
+our_smtp_pid_here() {
+  local pid
+  pid="$(our_smtp_pid)" || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "-l $SMTP_HOST:$SMTP_PORT " || return 1
+  echo "$pid"
+}
+
+smtp_start() {
+  local pid
+  if smtp_answers; then
+    if pid="$(our_smtp_pid_here)"; then
+      log "smtp: already running on $SMTP_URL (pid $pid, mail in ${MAIL_DIR#"$ROOT"/})"
+      SMTP_OURS=1
+    else
+      log "smtp: using existing SMTP server on $SMTP_URL (not started by this script; MAILDIR not exported)"
+      SMTP_OURS=0
+    fi
+    return 0
+  fi
+  SMTP_OURS=1
+
+  if pid="$(our_smtp_pid)" && ! our_smtp_pid_here >/dev/null; then
+    log "smtp: moving our server (pid $pid) to port $SMTP_PORT"
+    smtp_stop
+  fi
+
+  # Our server may be alive but still booting.
+  if ! our_smtp_pid_here >/dev/null; then
+    if smtp_port_open; then
+      die "smtp: something that is not an SMTP server listens on $SMTP_HOST:$SMTP_PORT; free it or set CS_SMTP_PORT"
+    fi
+    ensure_aiosmtpd
+    # The Mailbox handler would create it on the first message; tests may look earlier.
+    mkdir -p "$MAIL_DIR/new" "$MAIL_DIR/cur" "$MAIL_DIR/tmp"
+    rm -f "$SMTP_PID_FILE"
+    # -n: do not setuid to nobody (as root it would, and then could not write the maildir).
+    # -u: advertise SMTPUTF8. 8BITMIME is advertised anyway; without -s there is no size limit.
+    setsid nohup "$VENV/bin/python" -m aiosmtpd -n -u -l "$SMTP_HOST:$SMTP_PORT" \
+      -c aiosmtpd.handlers.Mailbox "$MAIL_DIR" </dev/null >"$SMTP_LOG" 2>&1 9>&- &
+    echo $! >"$SMTP_PID_FILE"
+  fi
+
+  local i
+  for i in $(seq 1 30); do
+    if smtp_answers; then
+      log "smtp: started on $SMTP_URL (pid $(cat "$SMTP_PID_FILE"), mail in ${MAIL_DIR#"$ROOT"/})"
+      return 0
+    fi
+    if ! our_smtp_pid_here >/dev/null; then
+      tail -n 20 "$SMTP_LOG" >&2 || true
+      rm -f "$SMTP_PID_FILE"
+      die "smtp: server exited during startup (see $SMTP_LOG)"
+    fi
+    sleep 0.5
+  done
+  tail -n 20 "$SMTP_LOG" >&2 || true
+  die "smtp: not answering on $SMTP_URL after 15 s (see $SMTP_LOG)"
+}
+
+smtp_stop() {
+  local pid i
+  if pid="$(our_smtp_pid)"; then
+    kill "$pid" 2>/dev/null || true
+    for i in $(seq 1 20); do
+      proc_alive "$pid" || break
+      sleep 0.25
+    done
+    if proc_alive "$pid"; then
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+    rm -f "$SMTP_PID_FILE"
+    log "smtp: stopped (pid $pid)"
+  else
+    rm -f "$SMTP_PID_FILE"
+    log "smtp: not running (nothing started by this script)"
+  fi
+}
+
+smtp_status() {
+  local pid
+  if pid="$(our_smtp_pid_here)"; then
+    if smtp_answers; then
+      log "smtp: running on $SMTP_URL (pid $pid, started by this script; mail in ${MAIL_DIR#"$ROOT"/})"
+      return 0
+    fi
+    log "smtp: process $pid alive but not answering on $SMTP_URL"
+    return 1
+  elif smtp_answers; then
+    log "smtp: an SMTP server not started by this script answers on $SMTP_URL"
+    return 0
+  elif pid="$(our_smtp_pid)"; then
+    log "smtp: not running on $SMTP_URL (ours, pid $pid, listens on another port)"
+    return 1
+  fi
+  log "smtp: not running"
+  return 1
+}
+
+# Same rule as start: MAILDIR is exported unless a server that is not ours
+# answers on the port (its mail does not land in our maildir).
+current_smtp_ours() {
+  if ! our_smtp_pid_here >/dev/null && smtp_answers; then
+    echo 0
+  else
+    echo 1
+  fi
+}
+
 # ---------------------------------------------------------------- env
 
 print_env() {
-  local url="$1"
+  local url="$1" smtp_ours="$2"
   printf 'export %s=%q\n' \
     DATABASE_URL "$url" \
     AWS_ENDPOINT_URL "$MOTO_URL" \
     AWS_ACCESS_KEY_ID test \
     AWS_SECRET_ACCESS_KEY test \
     AWS_REGION us-east-1 \
-    AWS_DEFAULT_REGION us-east-1
+    AWS_DEFAULT_REGION us-east-1 \
+    SMTP_URL "$SMTP_URL"
+  if [ "$smtp_ours" = "1" ]; then
+    printf 'export %s=%q\n' MAILDIR "$MAIL_DIR"
+  fi
 }
 
 # ---------------------------------------------------------------- main
@@ -496,9 +678,10 @@ print_env() {
 usage() {
   cat >&2 <<EOF
 usage: $0 {start|stop|status|env}
-  start   start PostgreSQL (127.0.0.1:$PG_PORT) and moto (127.0.0.1:$MOTO_PORT), write .local/env
+  start   start PostgreSQL (127.0.0.1:$PG_PORT), moto (127.0.0.1:$MOTO_PORT) and
+          an SMTP sink ($SMTP_HOST:$SMTP_PORT, mail in .local/mail), write .local/env
   stop    stop what this script started
-  status  show what is running (exit 0 if both services are available)
+  status  show what is running (exit 0 if all three services are available)
   env     print export lines (eval "\$($0 env)")
 EOF
   exit 2
@@ -509,14 +692,17 @@ case "$cmd" in
   start)
     lock
     DB_URL=""
+    SMTP_OURS=1
     pg_start
     moto_start
-    print_env "$DB_URL" >"$ENV_FILE.tmp"
+    smtp_start
+    print_env "$DB_URL" "$SMTP_OURS" >"$ENV_FILE.tmp"
     mv "$ENV_FILE.tmp" "$ENV_FILE"
     log "env: wrote ${ENV_FILE#"$ROOT"/} (source it, or: eval \"\$($0 env)\")"
     ;;
   stop)
     lock
+    smtp_stop
     moto_stop
     pg_stop
     ;;
@@ -524,10 +710,11 @@ case "$cmd" in
     rc=0
     pg_status || rc=3
     moto_status || rc=3
+    smtp_status || rc=3
     exit "$rc"
     ;;
   env)
-    print_env "$(current_db_url)"
+    print_env "$(current_db_url)" "$(current_smtp_ours)"
     ;;
   *)
     usage

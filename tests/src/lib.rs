@@ -13,7 +13,9 @@ pub struct TestApp {
     pub url: String,
     pub db_url: String,
     pub http: Client,
-    _gateway: Running,
+    /// Prefixed to this app's queue names.
+    pub queue_prefix: String,
+    pub gateway: Running,
 }
 
 #[derive(Debug, Clone)]
@@ -41,16 +43,33 @@ impl TestApp {
         config.database_url = db_url.clone();
         config.pool_size = 8;
         config.rate_limit_prefix = format!("{}:", uuid::Uuid::new_v4());
+        config.queue_prefix = format!("t{}-", &uuid::Uuid::new_v4().simple().to_string()[..12]);
         config.frontend_dir = None;
         tune(&mut config);
+        let queue_prefix = config.queue_prefix.clone();
         let addr: SocketAddr = "127.0.0.1:0".parse().expect("addr");
         let gateway = spawn(config, addr).await.expect("gateway");
         TestApp {
             url: gateway.url(),
             db_url,
             http: Client::new(),
-            _gateway: gateway,
+            queue_prefix,
+            gateway,
         }
+    }
+
+    /// This app's queues, through the real SDK client.
+    pub async fn queues(&self) -> cs_aws::SqsQueue {
+        let aws = cs_aws::sdk_config().await;
+        cs_aws::SqsQueue::new(cs_aws::sqs(&aws), &self.queue_prefix)
+    }
+
+    pub async fn db(&self) -> tokio_postgres::Client {
+        let (client, conn) = tokio_postgres::connect(&self.db_url, tokio_postgres::NoTls)
+            .await
+            .expect("db");
+        tokio::spawn(conn);
+        client
     }
 
     pub async fn request(
@@ -147,4 +166,59 @@ pub async fn assert_problem(res: Response, status: u16, code: &str, field: Optio
     }
     assert!(body["requestId"].is_string(), "{body}");
     body
+}
+
+/// Polls `check` until it returns `Some`, for at most `secs` seconds.
+pub async fn eventually<T, F, Fut>(secs: u64, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "condition not met within {secs}s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// The messages the local SMTP server stored for `to` (raw RFC 5322 text).
+pub fn mails_to(to: &str) -> Vec<String> {
+    let dir = std::env::var("MAILDIR").expect("MAILDIR (make services starts the SMTP server)");
+    let mut found = Vec::new();
+    for sub in ["new", "cur"] {
+        let Ok(entries) = std::fs::read_dir(std::path::Path::new(&dir).join(sub)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Ok(text) = std::fs::read_to_string(entry.path()) else {
+                continue;
+            };
+            let (headers, _) = text.split_once("\n\n").unwrap_or((&text, ""));
+            if headers.lines().any(|l| {
+                l.to_lowercase().starts_with("to:") && l.to_lowercase().contains(&to.to_lowercase())
+            }) {
+                found.push(text);
+            }
+        }
+    }
+    found
+}
+
+/// A header's value in a raw message (unfolded).
+pub fn header(mail: &str, name: &str) -> Option<String> {
+    let (headers, _) = mail.split_once("\n\n")?;
+    let unfolded = headers.replace("\n ", " ").replace("\n\t", " ");
+    unfolded
+        .lines()
+        .find(|l| {
+            l.to_lowercase()
+                .starts_with(&format!("{}:", name.to_lowercase()))
+        })
+        .map(|l| l[name.len() + 1..].trim().to_string())
 }

@@ -18,6 +18,7 @@ struct PlatformApi;
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = PlatformApi::openapi();
     doc.merge(user::openapi::UserApi::openapi());
+    doc.merge(notify::openapi::NotifyApi::openapi());
     doc
 }
 

@@ -2,6 +2,7 @@
 //! checks in `domain`, wire shapes in `wire`.
 
 use chrono::{Duration as Days, Utc};
+use cs_events::DomainEvent;
 use cs_http::{
     bearer_token, caller, json, json_body, json_with_headers, no_content, parse_uuid, path_uuid,
     Body, Caller, HttpError, Page, PageParams, Problem, Request, RequestExt, Response,
@@ -292,8 +293,20 @@ fn edge(req: &Request) -> Result<(Uuid, Uuid), HttpError> {
     ))]
 pub async fn follow(app: &App, req: Request) -> Reply {
     let (follower, following) = edge(&req)?;
-    let client = app.db.get().await.map_err(UserError::from)?;
-    repo::follow(&client, follower, following).await?;
+    let mut client = app.db.get().await.map_err(UserError::from)?;
+    let tx = client.transaction().await.map_err(UserError::from)?;
+    let outbox = if repo::follow(&tx, follower, following).await? {
+        let event = DomainEvent::Followed {
+            follower_id: follower,
+            following_id: following,
+        }
+        .into_event();
+        cs_events::emit(&tx, &event).await?
+    } else {
+        Vec::new()
+    };
+    tx.commit().await.map_err(UserError::from)?;
+    app.relay.publish(&outbox).await;
     no_content()
 }
 

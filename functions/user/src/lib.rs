@@ -11,8 +11,9 @@ pub mod wire;
 use std::sync::Arc;
 
 use cs_auth::Tokens;
-use cs_aws::{DynamoRateLimiter, RateLimiter};
+use cs_aws::{DynamoRateLimiter, RateLimiter, SqsQueue};
 use cs_db::{Migration, Pool};
+use cs_events::Relay;
 use cs_http::{handler, Handler};
 
 pub use error::UserError;
@@ -29,6 +30,8 @@ pub struct App {
     pub tokens: Tokens,
     pub limiter: Arc<dyn RateLimiter>,
     pub limits: LoginLimits,
+    /// Publishes events right after the commit that wrote them.
+    pub relay: Relay,
 }
 
 impl App {
@@ -38,8 +41,14 @@ impl App {
         let aws = cs_aws::sdk_config().await;
         let table = std::env::var("RATE_LIMIT_TABLE")
             .unwrap_or_else(|_| "connectsphere-rate-limits".into());
+        let queue = SqsQueue::new(
+            cs_aws::sqs(&aws),
+            std::env::var("QUEUE_PREFIX").unwrap_or_default(),
+        );
+        let db = cs_db::pool_from_env()?;
         Ok(App {
-            db: cs_db::pool_from_env()?,
+            relay: Relay::new(db.clone(), Arc::new(queue)),
+            db,
             tokens: Tokens::from_env()?,
             limiter: Arc::new(DynamoRateLimiter::new(cs_aws::dynamodb(&aws), table, "")),
             limits: LoginLimits::from_env(),

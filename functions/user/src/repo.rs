@@ -154,7 +154,7 @@ pub async fn follow(
     db: &impl GenericClient,
     follower: Uuid,
     following: Uuid,
-) -> Result<(), UserError> {
+) -> Result<bool, UserError> {
     let result = db
         .execute(
             "WITH edge AS (
@@ -169,7 +169,7 @@ pub async fn follow(
         )
         .await;
     match result {
-        Ok(_) => Ok(()),
+        Ok(updated) => Ok(updated > 0),
         Err(err) => match err.as_db_error().and_then(|d| d.constraint()) {
             Some("followers_user_id_fkey") => Err(UserError::NotFound {
                 field: Some("followingId"),

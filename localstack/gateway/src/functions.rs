@@ -3,55 +3,81 @@
 use std::{collections::HashMap, sync::Arc};
 
 use cs_db::Migration;
+use cs_events::{BoxBatch, BoxJob, ScheduledHandler, SqsEvent, SqsHandler};
 use cs_http::{BoxResponse, Handler};
-use cs_manifest::Manifest;
+use cs_manifest::{Manifest, Trigger};
 
 pub type Invoke = Arc<dyn Fn(lambda_http::Request) -> BoxResponse + Send + Sync>;
+pub type Consume = Arc<dyn Fn(SqsEvent) -> BoxBatch + Send + Sync>;
+pub type Job = Arc<dyn Fn() -> BoxJob + Send + Sync>;
 
+#[derive(Default)]
 pub struct Functions {
-    map: HashMap<String, Invoke>,
+    http: HashMap<String, Invoke>,
+    sqs: HashMap<String, Consume>,
+    scheduled: HashMap<String, Job>,
 }
 
 /// Every service's migrations, in the order they must run.
 pub fn migrations() -> Vec<Migration> {
-    user::MIGRATIONS.to_vec()
+    [cs_events::MIGRATIONS, user::MIGRATIONS, notify::MIGRATIONS].concat()
+}
+
+/// One service's functions of each kind, sharing one `App`.
+pub struct Service<A> {
+    pub app: A,
+    pub http: Vec<(&'static str, Handler<A>)>,
+    pub sqs: Vec<(&'static str, SqsHandler<A>)>,
+    pub scheduled: Vec<(&'static str, ScheduledHandler<A>)>,
 }
 
 impl Functions {
-    pub fn new(user: user::App, docs: api_docs::App) -> Self {
-        let mut f = Functions {
-            map: HashMap::new(),
-        };
-        f.bind(user, user::functions());
-        f.bind(docs, api_docs::functions());
-        f
-    }
-
-    fn bind<A: Send + Sync + 'static>(
-        &mut self,
-        app: A,
-        handlers: Vec<(&'static str, Handler<A>)>,
-    ) {
-        let app = Arc::new(app);
-        for (name, handler) in handlers {
+    pub fn add<A: Send + Sync + 'static>(&mut self, service: Service<A>) {
+        let app = Arc::new(service.app);
+        for (name, handler) in service.http {
             let app = Arc::clone(&app);
-            self.map.insert(
-                name.to_string(),
+            self.http.insert(
+                name.into(),
                 Arc::new(move |req| handler(Arc::clone(&app), req)),
             );
         }
+        for (name, handler) in service.sqs {
+            let app = Arc::clone(&app);
+            self.sqs.insert(
+                name.into(),
+                Arc::new(move |batch| handler(Arc::clone(&app), batch)),
+            );
+        }
+        for (name, handler) in service.scheduled {
+            let app = Arc::clone(&app);
+            self.scheduled
+                .insert(name.into(), Arc::new(move || handler(Arc::clone(&app))));
+        }
     }
 
-    pub fn get(&self, name: &str) -> Option<&Invoke> {
-        self.map.get(name)
+    pub fn http(&self, name: &str) -> Option<&Invoke> {
+        self.http.get(name)
     }
 
-    /// Every HTTP function in the manifest must have a handler here.
+    pub fn sqs(&self, name: &str) -> Option<&Consume> {
+        self.sqs.get(name)
+    }
+
+    pub fn scheduled(&self, name: &str) -> Option<&Job> {
+        self.scheduled.get(name)
+    }
+
+    /// Every function in the manifest must have an in-process handler of its kind.
     pub fn check_against(&self, manifest: &Manifest) -> anyhow::Result<()> {
         let missing: Vec<&str> = manifest
             .functions
             .iter()
-            .filter(|f| f.http_route().is_some() && !self.map.contains_key(&f.name))
+            .filter(|f| match &f.trigger {
+                Trigger::Http(_) => !self.http.contains_key(&f.name),
+                Trigger::Sqs(_) => !self.sqs.contains_key(&f.name),
+                Trigger::Schedule(_) => !self.scheduled.contains_key(&f.name),
+                Trigger::Websocket(_) => false,
+            })
             .map(|f| f.name.as_str())
             .collect();
         anyhow::ensure!(

@@ -4,10 +4,12 @@
 mod authorizer;
 mod event;
 mod functions;
+mod queues;
 mod routes;
 pub mod seed;
 mod server;
 mod statics;
 
 pub use functions::{migrations, Functions};
+pub use queues::Deliveries;
 pub use server::{repo_root, spawn, Gateway, GatewayConfig, Running};

@@ -12,16 +12,19 @@ use axum::{
     Router as AxumRouter,
 };
 use cs_auth::{SigningKey, Tokens};
-use cs_aws::DynamoRateLimiter;
+use cs_aws::{DynamoRateLimiter, QueueSpec, SqsQueue};
+use cs_events::Relay;
 use cs_http::Problem;
-use cs_manifest::{Auth, Manifest};
+use cs_mail::SmtpMailer;
+use cs_manifest::{Auth, Manifest, Trigger};
 use http::{HeaderValue, Method, StatusCode};
 use user::LoginLimits;
 
 use crate::{
     authorizer::Authorizer,
     event,
-    functions::Functions,
+    functions::{Functions, Service},
+    queues::{self, Deliveries},
     routes::{Match, Router},
     statics,
 };
@@ -41,6 +44,18 @@ pub struct GatewayConfig {
     pub access_token_ttl: Duration,
     pub frontend_dir: Option<PathBuf>,
     pub cors_origins: Vec<String>,
+    /// Prefixed to queue names: tests share the emulator, not the queues.
+    pub queue_prefix: String,
+    /// Overrides every queue's visibility timeout (tests use seconds, not minutes).
+    pub visibility_timeout: Option<u32>,
+    /// Where the relay publishes, when not the standard AWS endpoint (tests point it at a
+    /// closed port to see events wait in the outbox).
+    pub relay_sqs_endpoint: Option<String>,
+    pub smtp_url: String,
+    /// The site's address, for links in emails.
+    pub public_url: String,
+    /// Poll queues and run schedules (off for tools that only serve HTTP).
+    pub background: bool,
 }
 
 /// The repository root, for default paths under `.local/` and `frontend/`.
@@ -67,13 +82,21 @@ impl GatewayConfig {
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty())
                 .collect(),
+            queue_prefix: var("QUEUE_PREFIX").unwrap_or_default(),
+            visibility_timeout: None,
+            relay_sqs_endpoint: None,
+            smtp_url: var("SMTP_URL").unwrap_or_else(|| "smtp://127.0.0.1:1025".into()),
+            public_url: var("PUBLIC_URL").unwrap_or_else(|| "http://127.0.0.1:3000".into()),
+            background: true,
         })
     }
 }
 
 pub struct Gateway {
+    manifest: Manifest,
     router: Router,
     functions: Functions,
+    queue: Arc<SqsQueue>,
     authorizer: Authorizer,
     cors_origins: Vec<String>,
     frontend_dir: Option<PathBuf>,
@@ -87,6 +110,7 @@ impl Gateway {
         let manifest = Manifest::load()?;
         let db = cs_db::connect(&config.database_url, config.pool_size)?;
         let aws = cs_aws::sdk_config().await;
+
         let limiter = DynamoRateLimiter::new(
             cs_aws::dynamodb(&aws),
             &config.rate_limit_table,
@@ -95,6 +119,30 @@ impl Gateway {
         if let Err(err) = limiter.ensure_table().await {
             tracing::warn!(error = ?err, "could not create the rate-limit table; logins will not be limited");
         }
+        let queue = Arc::new(SqsQueue::new(cs_aws::sqs(&aws), &config.queue_prefix));
+        for q in &manifest.queues {
+            let spec = QueueSpec {
+                name: &q.name,
+                visibility_timeout: config.visibility_timeout.unwrap_or(q.visibility_timeout),
+                max_receive_count: q.max_receive_count,
+            };
+            if let Err(err) = queue.ensure(spec).await {
+                tracing::warn!(queue = %q.name, error = format!("{err:#}"), "could not create the queue");
+            }
+        }
+        let relay_queue = match &config.relay_sqs_endpoint {
+            Some(endpoint) => Arc::new(SqsQueue::new(
+                aws_sdk_sqs::Client::from_conf(
+                    aws_sdk_sqs::config::Builder::from(&aws)
+                        .endpoint_url(endpoint)
+                        .build(),
+                ),
+                &config.queue_prefix,
+            )),
+            None => Arc::clone(&queue),
+        };
+        let relay = Relay::new(db.clone(), relay_queue);
+
         let tokens = Tokens::new(
             SigningKey::load_or_generate(&config.jwt_key_file)?,
             &manifest.http.jwt_issuer,
@@ -102,14 +150,47 @@ impl Gateway {
             config.access_token_ttl,
         );
         let jwks = tokens.jwks();
-        let user_app = user::App {
-            db: db.clone(),
-            tokens,
-            limiter: Arc::new(limiter),
-            limits: config.login_limits,
-        };
-        let functions = Functions::new(user_app, api_docs::App::new()?);
+        let mut functions = Functions::default();
+        functions.add(Service {
+            app: user::App {
+                db: db.clone(),
+                tokens: tokens.clone(),
+                limiter: Arc::new(limiter),
+                limits: config.login_limits,
+                relay: relay.clone(),
+            },
+            http: user::functions(),
+            sqs: vec![],
+            scheduled: vec![],
+        });
+        functions.add(Service {
+            app: notify::App {
+                db: db.clone(),
+                mailer: Arc::new(SmtpMailer::new(
+                    &config.smtp_url,
+                    "ConnectSphere <no-reply@connectsphere.dev>",
+                )?),
+                tokens,
+                public_url: config.public_url.clone(),
+            },
+            http: notify::functions(),
+            sqs: notify::consumers(),
+            scheduled: notify::scheduled(),
+        });
+        functions.add(Service {
+            app: outbox::App { relay },
+            http: vec![],
+            sqs: vec![],
+            scheduled: outbox::scheduled(),
+        });
+        functions.add(Service {
+            app: api_docs::App::new()?,
+            http: api_docs::functions(),
+            sqs: vec![],
+            scheduled: vec![],
+        });
         functions.check_against(&manifest)?;
+
         let authorizer = Authorizer::from_jwks(
             &jwks,
             &manifest.http.jwt_issuer,
@@ -117,7 +198,9 @@ impl Gateway {
         )?;
         Ok(Gateway {
             router: Router::from_manifest(&manifest),
+            manifest,
             functions,
+            queue,
             authorizer,
             cors_origins: config.cors_origins,
             frontend_dir: config
@@ -125,6 +208,53 @@ impl Gateway {
                 .filter(|d| d.join("index.html").is_file()),
             db,
         })
+    }
+
+    /// Starts the queue pollers and schedules of the manifest's functions.
+    fn background(&self, deliveries: &Arc<Deliveries>) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut tasks = Vec::new();
+        for f in &self.manifest.functions {
+            match &f.trigger {
+                Trigger::Sqs(queue_name) => {
+                    let (Some(consume), Some(spec)) =
+                        (self.functions.sqs(&f.name), self.manifest.queue(queue_name))
+                    else {
+                        continue;
+                    };
+                    let batch = i32::try_from(spec.batch_size).unwrap_or(10);
+                    tasks.push(tokio::spawn(queues::poll(
+                        Arc::clone(&self.queue),
+                        queue_name.clone(),
+                        batch,
+                        Arc::clone(consume),
+                        Arc::clone(deliveries),
+                    )));
+                }
+                Trigger::Schedule(rate) => {
+                    let (Some(job), Some(period)) =
+                        (self.functions.scheduled(&f.name), queues::parse_rate(rate))
+                    else {
+                        continue;
+                    };
+                    tasks.push(tokio::spawn(queues::schedule(
+                        f.name.clone(),
+                        period,
+                        Arc::clone(job),
+                    )));
+                }
+                _ => {}
+            }
+        }
+        tasks
+    }
+
+    /// Runs a scheduled function now (tests and the `sweep` command).
+    pub async fn run_scheduled(&self, name: &str) -> anyhow::Result<serde_json::Value> {
+        let job = self
+            .functions
+            .scheduled(name)
+            .ok_or_else(|| anyhow::anyhow!("no scheduled function {name}"))?;
+        job().await
     }
 
     async fn handle(&self, req: Request, peer: SocketAddr) -> Response {
@@ -256,7 +386,7 @@ impl Gateway {
             host: &host,
         };
         let event = event::build(&incoming, route, &params, claims.as_ref());
-        let Some(function) = self.functions.get(&route.function) else {
+        let Some(function) = self.functions.http(&route.function) else {
             return (
                 to_axum(Problem::internal().into_response(Some(request_id))),
                 route_key,
@@ -337,7 +467,10 @@ async fn entry(
 /// A gateway serving on `listener`'s address until the process ends or the handle drops.
 pub struct Running {
     pub addr: SocketAddr,
-    task: tokio::task::JoinHandle<()>,
+    pub gateway: Arc<Gateway>,
+    /// How often each SQS message was handed to a consumer.
+    pub deliveries: Arc<Deliveries>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
@@ -348,16 +481,27 @@ impl Running {
 
 impl Drop for Running {
     fn drop(&mut self) {
-        self.task.abort();
+        for task in &self.tasks {
+            task.abort();
+        }
     }
 }
 
 pub async fn spawn(config: GatewayConfig, addr: SocketAddr) -> anyhow::Result<Running> {
+    let background = config.background;
     let gateway = Arc::new(Gateway::build(config).await?);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    let app = AxumRouter::new().fallback(entry).with_state(gateway);
-    let task = tokio::spawn(async move {
+    let deliveries = Arc::new(Deliveries::default());
+    let mut tasks = if background {
+        gateway.background(&deliveries)
+    } else {
+        Vec::new()
+    };
+    let app = AxumRouter::new()
+        .fallback(entry)
+        .with_state(Arc::clone(&gateway));
+    tasks.push(tokio::spawn(async move {
         if let Err(err) = axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -366,6 +510,11 @@ pub async fn spawn(config: GatewayConfig, addr: SocketAddr) -> anyhow::Result<Ru
         {
             tracing::error!(error = ?err, "gateway stopped");
         }
-    });
-    Ok(Running { addr, task })
+    }));
+    Ok(Running {
+        addr,
+        gateway,
+        deliveries,
+        tasks,
+    })
 }

@@ -9,4 +9,4 @@ mod tokens;
 pub use keys::SigningKey;
 pub use password::{hash_password, verify_password, verify_password_or_dummy};
 pub use refresh::{hash_refresh_token, new_refresh_token};
-pub use tokens::{AccessClaims, TokenError, Tokens};
+pub use tokens::{AccessClaims, PurposeClaims, TokenError, Tokens};

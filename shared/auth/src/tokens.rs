@@ -19,6 +19,17 @@ pub struct AccessClaims {
     pub jti: String,
 }
 
+/// Claims of a purpose token (see [`Tokens::sign_purpose`]).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PurposeClaims {
+    pub sub: String,
+    pub scope: String,
+    pub iss: String,
+    pub aud: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
     #[error("the token has expired")]
@@ -98,6 +109,41 @@ impl Tokens {
         validation.leeway = 5;
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         jsonwebtoken::decode::<AccessClaims>(token, &self.key.decoding, &validation)
+            .map(|data| data.claims)
+            .map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
+                _ => TokenError::Invalid,
+            })
+    }
+
+    /// A signed token for one purpose other than API access (an unsubscribe link, ...):
+    /// its audience is `<audience>:<purpose>`, so it is never accepted as an access token.
+    pub fn sign_purpose(
+        &self,
+        sub: Uuid,
+        purpose: &str,
+        scope: &str,
+        ttl: Duration,
+    ) -> anyhow::Result<String> {
+        let now = chrono::Utc::now().timestamp();
+        let claims = PurposeClaims {
+            sub: sub.to_string(),
+            scope: scope.to_string(),
+            iss: self.issuer.clone(),
+            aud: format!("{}:{purpose}", self.audience),
+            iat: now,
+            exp: now + i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX / 2),
+        };
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(self.key.kid.clone());
+        Ok(jsonwebtoken::encode(&header, &claims, &self.key.encoding)?)
+    }
+
+    pub fn verify_purpose(&self, token: &str, purpose: &str) -> Result<PurposeClaims, TokenError> {
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[format!("{}:{purpose}", self.audience)]);
+        jsonwebtoken::decode::<PurposeClaims>(token, &self.key.decoding, &validation)
             .map(|data| data.claims)
             .map_err(|e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
@@ -198,6 +244,24 @@ mod tests {
         };
         let jwt = jsonwebtoken::encode(&header, &old, &t.key.encoding).unwrap();
         assert!(matches!(t.verify(&jwt), Err(TokenError::Expired)));
+    }
+
+    #[test]
+    fn purpose_tokens_are_not_access_tokens() {
+        let t = tokens(60);
+        let id = Uuid::new_v4();
+        let link = t
+            .sign_purpose(id, "unsubscribe", "follow", Duration::from_secs(3600))
+            .unwrap();
+        let claims = t.verify_purpose(&link, "unsubscribe").unwrap();
+        assert_eq!(
+            (claims.sub, claims.scope.as_str()),
+            (id.to_string(), "follow")
+        );
+        assert!(t.verify(&link).is_err());
+        assert!(t.verify_purpose(&link, "other").is_err());
+        let (access, _) = t.issue(id, "a").unwrap();
+        assert!(t.verify_purpose(&access, "unsubscribe").is_err());
     }
 
     #[test]

@@ -3,8 +3,10 @@
 //! LocalStack or moto.
 
 mod rate_limit;
+mod sqs;
 
 pub use rate_limit::{Decision, DynamoRateLimiter, RateLimiter};
+pub use sqs::{DeadLetter, QueueSpec, SqsQueue};
 
 /// The shared SDK configuration (region, credentials, endpoint overrides) from the environment.
 pub async fn sdk_config() -> aws_config::SdkConfig {
@@ -13,4 +15,8 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
 
 pub fn dynamodb(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(config)
+}
+
+pub fn sqs(config: &aws_config::SdkConfig) -> aws_sdk_sqs::Client {
+    aws_sdk_sqs::Client::new(config)
 }

@@ -12,6 +12,17 @@ pub struct Manifest {
     pub websocket: WebSocketApi,
     #[serde(rename = "function")]
     pub functions: Vec<Function>,
+    #[serde(rename = "queue", default)]
+    pub queues: Vec<Queue>,
+}
+
+/// An SQS queue, with its dead-letter queue `<name>-dlq`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Queue {
+    pub name: String,
+    pub visibility_timeout: u32,
+    pub max_receive_count: u32,
+    pub batch_size: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -83,6 +94,10 @@ impl Manifest {
         Self::parse(MANIFEST_TOML)
     }
 
+    pub fn queue(&self, name: &str) -> Option<&Queue> {
+        self.queues.iter().find(|q| q.name == name)
+    }
+
     pub fn memory(&self, f: &Function) -> u32 {
         f.memory.unwrap_or(self.defaults.memory)
     }
@@ -117,6 +132,16 @@ mod tests {
                 assert!(routes.insert(route.clone()), "duplicate route {route}");
             }
             assert!(m.memory(f) >= 128 && m.timeout(f) >= 1);
+            if let Trigger::Sqs(queue) = &f.trigger {
+                let q = m
+                    .queue(queue)
+                    .unwrap_or_else(|| panic!("{}: no [[queue]] named {queue}", f.name));
+                assert!(
+                    m.timeout(f) < q.visibility_timeout,
+                    "{}: timeout must be below the visibility timeout",
+                    f.name
+                );
+            }
         }
     }
 }

@@ -1,0 +1,214 @@
+//! The notification endpoints.
+
+use cs_http::{
+    caller, json, json_body, parse_uuid, query_param, Body, Caller, HttpError, Page, PageParams,
+    Problem, Request, Response,
+};
+use lambda_http::http::StatusCode;
+use uuid::Uuid;
+
+use crate::{
+    domain::{Channel, Kind},
+    repo,
+    wire::*,
+    App,
+};
+
+type Reply = Result<Response<Body>, HttpError>;
+
+fn me(req: &Request) -> Result<Caller, HttpError> {
+    Ok(caller(req)?.ok_or_else(|| Problem::unauthorized("a valid access token is required"))?)
+}
+
+#[utoipa::path(get, path = "/notifications", tag = "notifications",
+    params(
+        ("type" = Option<Kind>, Query, description = "Only this kind"),
+        ("limit" = Option<i64>, Query, description = "Page size, 1 to 100 (default 20)"),
+        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Newest activity first", body = Page<NotificationView>),
+        (status = 400, description = "Bad type, limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list(app: &App, req: Request) -> Reply {
+    let me = me(&req)?;
+    let params = PageParams::from_request(&req)?;
+    let kind = match query_param(&req, "type") {
+        None => None,
+        Some(t) => Some(Kind::parse(&t).ok_or_else(|| {
+            Problem::bad_request(
+                "invalid_type",
+                "type",
+                "type must be one of follow, like, comment, mention, message, order",
+            )
+        })?),
+    };
+    let client = app.db.get().await.map_err(anyhow::Error::from)?;
+    let rows = repo::page(&client, me.id, kind, &params).await?;
+    let actor_ids: Vec<Uuid> = rows
+        .iter()
+        .flat_map(|r| r.actor_ids.iter().copied())
+        .collect();
+    let actors = repo::actors(&client, &actor_ids).await?;
+    let page = Page::from_rows(rows, &params, repo::cursor);
+    let views = page.map(|n| NotificationView {
+        id: n.id,
+        kind: n.kind,
+        actors: n
+            .actor_ids
+            .iter()
+            .filter_map(|id| actors.get(id))
+            .map(|a| ActorView {
+                id: a.id,
+                username: a.username.clone(),
+                display_name: a.display_name.clone(),
+                avatar_url: a.avatar_url.clone(),
+            })
+            .collect(),
+        actor_count: n.actor_count,
+        subject_id: n.subject_id,
+        read: n.read,
+        created_at: n.created_at,
+        updated_at: n.updated_at,
+    });
+    views.into_response(&req, &params)
+}
+
+#[utoipa::path(get, path = "/notifications/unread-count", tag = "notifications",
+    security(("bearer" = [])),
+    responses((status = 200, description = "How many are unread", body = UnreadCount),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json")))]
+pub async fn unread_count(app: &App, req: Request) -> Reply {
+    let me = me(&req)?;
+    let client = app.db.get().await.map_err(anyhow::Error::from)?;
+    json(
+        StatusCode::OK,
+        &UnreadCount {
+            count: repo::unread_count(&client, me.id).await?,
+        },
+    )
+}
+
+#[utoipa::path(post, path = "/notifications/read", tag = "notifications",
+    request_body = MarkReadBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "How many changed", body = MarkReadResponse),
+        (status = 400, description = "Malformed body or id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Neither ids nor all", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn mark_read(app: &App, req: Request) -> Reply {
+    let me = me(&req)?;
+    let body: MarkReadBody = json_body(&req)?;
+    let ids = match (body.all, body.ids) {
+        (Some(true), _) => None,
+        (_, Some(ids)) => Some(
+            ids.iter()
+                .enumerate()
+                .map(|(i, id)| parse_uuid(&format!("ids[{i}]"), id))
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+        _ => return Err(Problem::invalid("ids", "send ids, or all: true").into()),
+    };
+    let client = app.db.get().await.map_err(anyhow::Error::from)?;
+    let updated = repo::mark_read(&client, me.id, ids.as_deref()).await?;
+    json(StatusCode::OK, &MarkReadResponse { updated })
+}
+
+#[utoipa::path(get, path = "/notifications/preferences", tag = "notifications",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Every kind and its channel", body = Preferences),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json")))]
+pub async fn get_preferences(app: &App, req: Request) -> Reply {
+    let me = me(&req)?;
+    let client = app.db.get().await.map_err(anyhow::Error::from)?;
+    json(
+        StatusCode::OK,
+        &Preferences::from_entries(&repo::preferences(&client, me.id).await?),
+    )
+}
+
+#[utoipa::path(put, path = "/notifications/preferences", tag = "notifications",
+    request_body = Preferences,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every kind and its channel, after the change", body = Preferences),
+        (status = 400, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unknown kind or channel", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn put_preferences(app: &App, req: Request) -> Reply {
+    let me = me(&req)?;
+    let body: Preferences = json_body(&req)?;
+    let mut client = app.db.get().await.map_err(anyhow::Error::from)?;
+    let tx = client.transaction().await.map_err(anyhow::Error::from)?;
+    for (kind, channel) in body.entries() {
+        repo::set_preference(&tx, me.id, kind, channel).await?;
+    }
+    let all = repo::preferences(&tx, me.id).await?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    json(StatusCode::OK, &Preferences::from_entries(&all))
+}
+
+fn unsubscribe_claims(app: &App, req: &Request) -> Result<(Uuid, Kind), HttpError> {
+    let bad = || {
+        Problem::bad_request(
+            "invalid_token",
+            "token",
+            "this unsubscribe link is not valid",
+        )
+    };
+    let token = query_param(req, "token").ok_or_else(bad)?;
+    let claims = app
+        .tokens
+        .verify_purpose(&token, "unsubscribe")
+        .map_err(|_| bad())?;
+    let user = Uuid::parse_str(&claims.sub).map_err(|_| bad())?;
+    let kind = Kind::parse(&claims.scope).ok_or_else(bad)?;
+    Ok((user, kind))
+}
+
+#[utoipa::path(post, path = "/notifications/unsubscribe", tag = "notifications",
+    params(("token" = String, Query, description = "From the email's List-Unsubscribe link")),
+    responses(
+        (status = 200, description = "Emails of that kind stop; in-app notifications go on", body = Unsubscribed),
+        (status = 400, description = "The link is not valid", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn unsubscribe(app: &App, req: Request) -> Reply {
+    let (user, kind) = unsubscribe_claims(app, &req)?;
+    let client = app.db.get().await.map_err(anyhow::Error::from)?;
+    repo::set_preference(&client, user, kind, Channel::InApp).await?;
+    json(
+        StatusCode::OK,
+        &Unsubscribed {
+            kind,
+            channel: Channel::InApp,
+        },
+    )
+}
+
+#[utoipa::path(get, path = "/notifications/unsubscribe", tag = "notifications",
+    params(("token" = String, Query, description = "From the email's List-Unsubscribe link")),
+    responses(
+        (status = 200, description = "A page with a button that confirms (a GET never unsubscribes: link scanners follow GETs)", content_type = "text/html"),
+        (status = 400, description = "The link is not valid", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn unsubscribe_page(app: &App, req: Request) -> Reply {
+    let (_, kind) = unsubscribe_claims(app, &req)?;
+    let token = query_param(&req, "token").unwrap_or_default();
+    let html = format!(
+        "<!doctype html><meta charset=utf-8><title>Unsubscribe</title>\
+         <form method=post action=\"/notifications/unsubscribe?token={token}\">\
+         <p>Stop {} emails from ConnectSphere? You will still see them in the app.</p>\
+         <button type=submit>Unsubscribe</button></form>",
+        kind.as_str()
+    );
+    Ok(Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", "text/html; charset=utf-8")
+        .body(Body::Text(html))
+        .map_err(anyhow::Error::from)?)
+}

@@ -1,0 +1,35 @@
+use cs_db::GenericClient;
+
+use crate::Event;
+
+pub const NOTIFICATIONS_QUEUE: &str = "notifications";
+
+/// The queues an event type goes to (each gets its own outbox row and delivery).
+pub fn queues_for(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "user.followed"
+        | "post.liked"
+        | "post.commented"
+        | "user.mentioned"
+        | "chat.message_unread"
+        | "market.item_sold" => &[NOTIFICATIONS_QUEUE],
+        _ => &[],
+    }
+}
+
+/// Records `event` in the outbox, inside the caller's transaction: it is sent if and only if
+/// the transaction commits. Returns the outbox row ids, for [`Relay::publish`](crate::Relay::publish).
+pub async fn emit(tx: &impl GenericClient, event: &Event) -> anyhow::Result<Vec<i64>> {
+    let body = serde_json::to_value(event)?;
+    let mut ids = Vec::new();
+    for queue in queues_for(&event.kind) {
+        let row = tx
+            .query_one(
+                "INSERT INTO outbox (event_id, event_type, queue, body) VALUES ($1, $2, $3, $4) RETURNING id",
+                &[&event.id, &event.kind, queue, &body],
+            )
+            .await?;
+        ids.push(row.get(0));
+    }
+    Ok(ids)
+}

@@ -1,0 +1,131 @@
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+use cs_db::{Pool, ToSql};
+
+/// The queue port: SQS in AWS and against the emulator.
+#[async_trait]
+pub trait Queue: Send + Sync {
+    /// Sends up to ten `(id, body)` messages to the named queue; returns the ids it did
+    /// not accept. An `Err` means none were sent.
+    async fn send_batch(
+        &self,
+        queue: &str,
+        messages: &[(String, String)],
+    ) -> anyhow::Result<Vec<String>>;
+}
+
+/// Publishes outbox rows to their queues.
+#[derive(Clone)]
+pub struct Relay {
+    db: Pool,
+    queue: Arc<dyn Queue>,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SweepReport {
+    pub sent: usize,
+    pub failed: usize,
+}
+
+impl Relay {
+    pub fn new(db: Pool, queue: Arc<dyn Queue>) -> Self {
+        Relay { db, queue }
+    }
+
+    /// Right after the commit that wrote them: sends these outbox rows now. A failure is
+    /// logged, not returned: the rows stay unsent and the sweep retries them, so the
+    /// caller's request has already succeeded.
+    pub async fn publish(&self, ids: &[i64]) {
+        if ids.is_empty() {
+            return;
+        }
+        let sql = "SELECT id, queue, body::text FROM outbox
+                   WHERE id = ANY($1) AND published_at IS NULL
+                   ORDER BY id FOR UPDATE SKIP LOCKED";
+        match self.deliver(sql, &[&ids]).await {
+            Ok(report) if report.failed > 0 => tracing::warn!(
+                failed = report.failed,
+                "events left in the outbox for the sweep"
+            ),
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = ?err, "events left in the outbox for the sweep"),
+        }
+    }
+
+    /// Sends what is still unsent and older than `min_age` (so as not to race
+    /// [`publish`](Self::publish)), at most `limit` rows, and prunes old bookkeeping.
+    pub async fn sweep(&self, min_age: Duration, limit: i64) -> anyhow::Result<SweepReport> {
+        let sql = "SELECT id, queue, body::text FROM outbox
+                   WHERE published_at IS NULL AND created_at <= now() - make_interval(secs => $1)
+                   ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED";
+        let report = self.deliver(sql, &[&min_age.as_secs_f64(), &limit]).await?;
+        let client = self.db.get().await?;
+        client
+            .batch_execute(
+                "DELETE FROM outbox WHERE published_at < now() - interval '7 days';
+                 DELETE FROM processed_events WHERE processed_at < now() - interval '14 days';",
+            )
+            .await?;
+        Ok(report)
+    }
+
+    /// Locks the selected rows, sends them in batches of ten per queue, and records what
+    /// was sent and what failed, in one transaction.
+    async fn deliver(
+        &self,
+        select: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> anyhow::Result<SweepReport> {
+        let mut client = self.db.get().await?;
+        let tx = client.transaction().await?;
+        let rows = tx.query(select, params).await?;
+        let mut by_queue: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+        for row in &rows {
+            let (id, queue, body): (i64, String, String) = (row.get(0), row.get(1), row.get(2));
+            by_queue
+                .entry(queue)
+                .or_default()
+                .push((id.to_string(), body));
+        }
+        let (mut sent, mut failed): (Vec<i64>, Vec<i64>) = (Vec::new(), Vec::new());
+        let mut last_error = String::new();
+        for (queue, messages) in &by_queue {
+            for chunk in messages.chunks(10) {
+                let rejected = match self.queue.send_batch(queue, chunk).await {
+                    Ok(rejected) => rejected,
+                    Err(err) => {
+                        last_error = format!("{err:#}");
+                        chunk.iter().map(|(id, _)| id.clone()).collect()
+                    }
+                };
+                for (id, _) in chunk {
+                    let n: i64 = id.parse()?;
+                    if rejected.contains(id) {
+                        failed.push(n)
+                    } else {
+                        sent.push(n)
+                    }
+                }
+            }
+        }
+        if !sent.is_empty() {
+            tx.execute("UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1)", &[&sent]).await?;
+        }
+        if !failed.is_empty() {
+            if last_error.is_empty() {
+                last_error = "rejected by the queue".into();
+            }
+            tx.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1)",
+                &[&failed, &last_error],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(SweepReport {
+            sent: sent.len(),
+            failed: failed.len(),
+        })
+    }
+}
