@@ -7,7 +7,7 @@ SHELL := /bin/bash
 ENV := set -a && . ./.local/env && set +a &&
 NEXTEST := $(shell command -v cargo-nextest >/dev/null 2>&1 && echo "cargo nextest run" || echo "cargo test")
 
-.PHONY: help dev services stop migrate seed gateway test test-rust lint bench build-lambdas clean-test-dbs
+.PHONY: help dev services stop migrate seed gateway test lint bench build-lambdas clean-test-dbs dlq redrive
 
 help:
 	@echo "make dev       bring ConnectSphere up locally with demo data (http://127.0.0.1:3000)"
@@ -50,10 +50,22 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 
 bench: services
+	@$(ENV) cargo build -q --profile bench-fast -p blackbox --bins
 	@$(ENV) cargo run -q --profile bench-fast -p blackbox --bin bench
+	@echo
+	@$(ENV) cargo run -q --profile bench-fast -p blackbox --bin bench-events
 
 # Release builds of every Lambda (x86_64 here; arm64 in CI elsewhere): needs cargo-lambda,
 # installed into the project virtualenv from PyPI.
 build-lambdas:
 	@test -x .local/venv/bin/cargo-lambda || .local/venv/bin/pip install -q cargo-lambda ziglang
 	PATH="$(CURDIR)/.local/venv/bin:$$PATH" cargo lambda build --release --workspace
+
+# Dead letters: `make dlq QUEUE=notifications` lists them, `make redrive QUEUE=notifications`
+# puts them back on their queue.
+QUEUE ?= notifications
+dlq: services
+	@$(ENV) cargo run -q -p local-gateway -- dlq $(QUEUE)
+
+redrive: services
+	@$(ENV) cargo run -q -p local-gateway -- redrive $(QUEUE)

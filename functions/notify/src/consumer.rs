@@ -18,7 +18,7 @@ pub const CONSUMER: &str = "notify";
 const UNSUBSCRIBE_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
 
 pub async fn consume(app: &App, batch: SqsEvent) -> SqsBatchResponse {
-    each_record(batch, |event| apply(app, event)).await
+    each_record(CONSUMER, batch, |event| apply(app, event)).await
 }
 
 /// Applies one event once: the notification (or its group), and the email row if the

@@ -47,13 +47,13 @@ pub fn cursor(n: &NotificationRow) -> Cursor {
 pub async fn upsert(db: &impl GenericClient, p: &Planned) -> anyhow::Result<bool> {
     let row = db
         .query_one(
-            "INSERT INTO notifications AS n (id, user_id, type, subject_id, group_key, actor_ids, actor_count)
+            &db.prepare_cached("INSERT INTO notifications AS n (id, user_id, type, subject_id, group_key, actor_ids, actor_count)
              VALUES ($1, $2, $3, $4, $5, ARRAY[$6::uuid], 1)
              ON CONFLICT (user_id, group_key) WHERE read_at IS NULL DO UPDATE SET
                  actor_ids = (ARRAY[$6::uuid] || array_remove(n.actor_ids, $6::uuid))[1:10],
                  actor_count = n.actor_count + CASE WHEN $6::uuid = ANY(n.actor_ids) THEN 0 ELSE 1 END,
                  updated_at = clock_timestamp()
-             RETURNING (xmax = 0)",
+             RETURNING (xmax = 0)").await?,
             &[&Uuid::now_v7(), &p.recipient, &p.kind.as_str(), &p.subject, &p.group_key, &p.actor],
         )
         .await?;
@@ -72,13 +72,13 @@ pub async fn page(
         .unwrap_or((None, None));
     let rows = db
         .query(
-            "SELECT id, type, subject_id, actor_ids, actor_count, read_at, created_at, updated_at
+            &db.prepare_cached("SELECT id, type, subject_id, actor_ids, actor_count, read_at, created_at, updated_at
              FROM notifications
              WHERE user_id = $1
                AND ($2::text IS NULL OR type = $2)
                AND ($3::timestamptz IS NULL OR (updated_at, id) < ($3, $4))
              ORDER BY updated_at DESC, id DESC
-             LIMIT $5",
+             LIMIT $5").await?,
             &[&user, &kind.map(Kind::as_str), &at, &id, &params.fetch()],
         )
         .await?;
@@ -95,7 +95,10 @@ pub struct Actor {
 pub async fn actors(db: &impl GenericClient, ids: &[Uuid]) -> anyhow::Result<HashMap<Uuid, Actor>> {
     let rows = db
         .query(
-            "SELECT id, username, display_name, avatar_url FROM users WHERE id = ANY($1)",
+            &db.prepare_cached(
+                "SELECT id, username, display_name, avatar_url FROM users WHERE id = ANY($1)",
+            )
+            .await?,
             &[&ids],
         )
         .await?;
@@ -118,7 +121,10 @@ pub async fn actors(db: &impl GenericClient, ids: &[Uuid]) -> anyhow::Result<Has
 pub async fn unread_count(db: &impl GenericClient, user: Uuid) -> anyhow::Result<i64> {
     Ok(db
         .query_one(
-            "SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
+            &db.prepare_cached(
+                "SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
+            )
+            .await?,
             &[&user],
         )
         .await?
@@ -133,8 +139,11 @@ pub async fn mark_read(
 ) -> anyhow::Result<u64> {
     Ok(db
         .execute(
-            "UPDATE notifications SET read_at = now()
+            &db.prepare_cached(
+                "UPDATE notifications SET read_at = now()
              WHERE user_id = $1 AND read_at IS NULL AND ($2::uuid[] IS NULL OR id = ANY($2))",
+            )
+            .await?,
             &[&user, &ids],
         )
         .await?)
@@ -147,7 +156,10 @@ pub async fn preferences(
 ) -> anyhow::Result<Vec<(Kind, Channel)>> {
     let rows = db
         .query(
-            "SELECT type, channel FROM notification_preferences WHERE user_id = $1",
+            &db.prepare_cached(
+                "SELECT type, channel FROM notification_preferences WHERE user_id = $1",
+            )
+            .await?,
             &[&user],
         )
         .await?;
@@ -173,8 +185,11 @@ pub async fn set_preference(
     channel: Channel,
 ) -> anyhow::Result<()> {
     db.execute(
-        "INSERT INTO notification_preferences (user_id, type, channel) VALUES ($1, $2, $3)
+        &db.prepare_cached(
+            "INSERT INTO notification_preferences (user_id, type, channel) VALUES ($1, $2, $3)
          ON CONFLICT (user_id, type) DO UPDATE SET channel = EXCLUDED.channel",
+        )
+        .await?,
         &[&user, &kind.as_str(), &channel.as_str()],
     )
     .await?;
@@ -194,9 +209,12 @@ pub async fn recipient(
 ) -> anyhow::Result<Option<Recipient>> {
     let row = db
         .query_opt(
-            "SELECT u.email, p.channel FROM users u
+            &db.prepare_cached(
+                "SELECT u.email, p.channel FROM users u
              LEFT JOIN notification_preferences p ON p.user_id = u.id AND p.type = $2
              WHERE u.id = $1",
+            )
+            .await?,
             &[&user, &kind.as_str()],
         )
         .await?;
@@ -211,7 +229,11 @@ pub async fn recipient(
 
 pub async fn username(db: &impl GenericClient, user: Uuid) -> anyhow::Result<Option<String>> {
     Ok(db
-        .query_opt("SELECT username FROM users WHERE id = $1", &[&user])
+        .query_opt(
+            &db.prepare_cached("SELECT username FROM users WHERE id = $1")
+                .await?,
+            &[&user],
+        )
         .await?
         .map(|r| r.get(0)))
 }
@@ -232,7 +254,7 @@ pub async fn queue_email(
     let id = Uuid::now_v7();
     let headers = serde_json::to_value(&email.headers)?;
     db.execute(
-        "INSERT INTO emails (id, user_id, to_address, subject, body, headers) VALUES ($1, $2, $3, $4, $5, $6)",
+        &db.prepare_cached("INSERT INTO emails (id, user_id, to_address, subject, body, headers) VALUES ($1, $2, $3, $4, $5, $6)").await?,
         &[&id, &user, &email.to, &email.subject, &email.text, &headers],
     )
     .await?;
@@ -247,10 +269,10 @@ pub async fn unsent_emails(
 ) -> anyhow::Result<Vec<EmailRow>> {
     let rows = db
         .query(
-            "SELECT id, to_address, subject, body, headers FROM emails
+            &db.prepare_cached("SELECT id, to_address, subject, body, headers FROM emails
              WHERE sent_at IS NULL AND attempts < 10
                AND (($1::uuid[] IS NOT NULL AND id = ANY($1)) OR ($1::uuid[] IS NULL AND created_at < now() - interval '1 minute'))
-             ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+             ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED").await?,
             &[&ids, &limit],
         )
         .await?;
@@ -269,7 +291,10 @@ pub async fn unsent_emails(
 
 pub async fn email_sent(db: &impl GenericClient, id: Uuid) -> anyhow::Result<()> {
     db.execute(
-        "UPDATE emails SET sent_at = now(), attempts = attempts + 1 WHERE id = $1",
+        &db.prepare_cached(
+            "UPDATE emails SET sent_at = now(), attempts = attempts + 1 WHERE id = $1",
+        )
+        .await?,
         &[&id],
     )
     .await?;
@@ -278,7 +303,10 @@ pub async fn email_sent(db: &impl GenericClient, id: Uuid) -> anyhow::Result<()>
 
 pub async fn email_failed(db: &impl GenericClient, id: Uuid, error: &str) -> anyhow::Result<()> {
     db.execute(
-        "UPDATE emails SET attempts = attempts + 1, last_error = $2 WHERE id = $1",
+        &db.prepare_cached(
+            "UPDATE emails SET attempts = attempts + 1, last_error = $2 WHERE id = $1",
+        )
+        .await?,
         &[&id, &error],
     )
     .await?;

@@ -64,7 +64,10 @@ pub async fn insert_user(db: &impl GenericClient, u: &NewUser<'_>) -> Result<Use
         "INSERT INTO users AS u (id, username, email, hashed_password) VALUES ($1, $2, $3, $4) RETURNING {USER_COLUMNS}"
     );
     let row = db
-        .query_one(&sql, &[&u.id, &u.username, &u.email, &u.hashed_password])
+        .query_one(
+            &db.prepare_cached(&sql).await?,
+            &[&u.id, &u.username, &u.email, &u.hashed_password],
+        )
         .await
         .map_err(taken)?;
     Ok(UserRow::from(&row))
@@ -73,7 +76,7 @@ pub async fn insert_user(db: &impl GenericClient, u: &NewUser<'_>) -> Result<Use
 pub async fn user_by_id(db: &impl GenericClient, id: Uuid) -> Result<Option<UserRow>, UserError> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
     Ok(db
-        .query_opt(&sql, &[&id])
+        .query_opt(&db.prepare_cached(&sql).await?, &[&id])
         .await?
         .as_ref()
         .map(UserRow::from))
@@ -85,7 +88,7 @@ pub async fn user_by_email(
 ) -> Result<Option<UserRow>, UserError> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE lower(u.email) = lower($1)");
     Ok(db
-        .query_opt(&sql, &[&email])
+        .query_opt(&db.prepare_cached(&sql).await?, &[&email])
         .await?
         .as_ref()
         .map(UserRow::from))
@@ -93,7 +96,11 @@ pub async fn user_by_email(
 
 pub async fn user_exists(db: &impl GenericClient, id: Uuid) -> Result<bool, UserError> {
     Ok(db
-        .query_opt("SELECT 1 FROM users WHERE id = $1", &[&id])
+        .query_opt(
+            &db.prepare_cached("SELECT 1 FROM users WHERE id = $1")
+                .await?,
+            &[&id],
+        )
         .await?
         .is_some())
 }
@@ -129,7 +136,7 @@ pub async fn update_user(
     let flat = |o: &Option<Option<String>>| o.clone().flatten();
     let row = db
         .query_opt(
-            &sql,
+            &db.prepare_cached(&sql).await?,
             &[
                 &id,
                 &c.username,
@@ -157,7 +164,8 @@ pub async fn follow(
 ) -> Result<bool, UserError> {
     let result = db
         .execute(
-            "WITH edge AS (
+            &db.prepare_cached(
+                "WITH edge AS (
                  INSERT INTO followers (user_id, follower_id) VALUES ($1, $2)
                  ON CONFLICT DO NOTHING RETURNING 1
              )
@@ -165,6 +173,8 @@ pub async fn follow(
                  followers_count = followers_count + (id = $1)::int,
                  following_count = following_count + (id = $2)::int
              WHERE id IN ($1, $2) AND EXISTS (SELECT 1 FROM edge)",
+            )
+            .await?,
             &[&following, &follower],
         )
         .await;
@@ -189,13 +199,16 @@ pub async fn unfollow(
     following: Uuid,
 ) -> Result<(), UserError> {
     db.execute(
-        "WITH edge AS (
+        &db.prepare_cached(
+            "WITH edge AS (
              DELETE FROM followers WHERE user_id = $1 AND follower_id = $2 RETURNING 1
          )
          UPDATE users SET
              followers_count = followers_count - (id = $1)::int,
              following_count = following_count - (id = $2)::int
          WHERE id IN ($1, $2) AND EXISTS (SELECT 1 FROM edge)",
+        )
+        .await?,
         &[&following, &follower],
     )
     .await?;
@@ -234,7 +247,12 @@ pub async fn follow_page(
          ORDER BY f.created_at DESC, f.{other} DESC
          LIMIT $4"
     );
-    let rows = db.query(&sql, &[&subject, &at, &id, &page.fetch()]).await?;
+    let rows = db
+        .query(
+            &db.prepare_cached(&sql).await?,
+            &[&subject, &at, &id, &page.fetch()],
+        )
+        .await?;
     Ok(rows.iter().map(|r| (UserRow::from(r), r.get(11))).collect())
 }
 
@@ -264,7 +282,7 @@ pub async fn insert_refresh_token(
     expires_at: DateTime<Utc>,
 ) -> Result<(), UserError> {
     db.execute(
-        "INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        &db.prepare_cached("INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, expires_at) VALUES ($1, $2, $3, $4, $5)").await?,
         &[&Uuid::now_v7(), &family_id, &user_id, &hash, &expires_at],
     )
     .await?;
@@ -278,8 +296,11 @@ pub async fn refresh_token_for_update(
 ) -> Result<Option<RefreshRow>, UserError> {
     let row = db
         .query_opt(
-            "SELECT id, family_id, user_id, expires_at, replaced_at, revoked_at
+            &db.prepare_cached(
+                "SELECT id, family_id, user_id, expires_at, replaced_at, revoked_at
              FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
+            )
+            .await?,
             &[&hash],
         )
         .await?;
@@ -295,7 +316,8 @@ pub async fn refresh_token_for_update(
 
 pub async fn mark_replaced(db: &impl GenericClient, id: Uuid) -> Result<(), UserError> {
     db.execute(
-        "UPDATE refresh_tokens SET replaced_at = now() WHERE id = $1",
+        &db.prepare_cached("UPDATE refresh_tokens SET replaced_at = now() WHERE id = $1")
+            .await?,
         &[&id],
     )
     .await?;
@@ -304,7 +326,7 @@ pub async fn mark_replaced(db: &impl GenericClient, id: Uuid) -> Result<(), User
 
 pub async fn revoke_family(db: &impl GenericClient, family_id: Uuid) -> Result<(), UserError> {
     db.execute(
-        "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL",
+        &db.prepare_cached("UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL").await?,
         &[&family_id],
     )
     .await?;
@@ -313,7 +335,7 @@ pub async fn revoke_family(db: &impl GenericClient, family_id: Uuid) -> Result<(
 
 pub async fn revoke_all_for_user(db: &impl GenericClient, user_id: Uuid) -> Result<(), UserError> {
     db.execute(
-        "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
+        &db.prepare_cached("UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL").await?,
         &[&user_id],
     )
     .await?;

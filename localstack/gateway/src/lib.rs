@@ -4,6 +4,7 @@
 mod authorizer;
 mod event;
 mod functions;
+mod metrics;
 mod queues;
 mod routes;
 pub mod seed;

@@ -15,7 +15,10 @@ use aws_sdk_sqs::types::{
 use cs_aws::SqsQueue;
 use cs_events::{SqsEvent, SqsMessage};
 
-use crate::functions::{Consume, Job};
+use crate::{
+    functions::{Consume, Job},
+    metrics::Metrics,
+};
 
 /// How many times each message id was handed to a consumer (for tests and the log).
 #[derive(Default)]
@@ -45,6 +48,7 @@ pub async fn poll(
     batch_size: i32,
     consume: Consume,
     deliveries: Arc<Deliveries>,
+    metrics: Arc<Metrics>,
 ) {
     let client = queue.client().clone();
     let (url, arn) = loop {
@@ -101,6 +105,19 @@ pub async fn poll(
             event.records.push(record);
         }
         deliveries.record(handles.keys().cloned());
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let oldest_ms = event
+            .records
+            .iter()
+            .filter_map(|r| {
+                r.attributes
+                    .get("SentTimestamp")
+                    .and_then(|t| t.parse::<i64>().ok())
+            })
+            .map(|sent| u64::try_from(now_ms - sent).unwrap_or(0))
+            .max()
+            .unwrap_or(0);
+        let received = event.records.len();
         // A consumer that panics fails its whole batch, as a crashed Lambda does.
         let failed: HashSet<String> = match tokio::spawn(consume(event)).await {
             Ok(response) => response
@@ -110,6 +127,12 @@ pub async fn poll(
                 .collect(),
             Err(_) => handles.keys().cloned().collect(),
         };
+        metrics.batch(
+            &name,
+            received,
+            failed.len(),
+            Duration::from_millis(oldest_ms),
+        );
         let done: Vec<DeleteMessageBatchRequestEntry> = handles
             .iter()
             .filter(|(id, _)| !failed.contains(*id))
@@ -149,6 +172,34 @@ async fn source(queue: &SqsQueue, name: &str) -> anyhow::Result<(String, String)
         .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
         .unwrap_or_default();
     Ok((url, arn))
+}
+
+/// Reads the depth of `<name>-dlq` every ten seconds into the metrics.
+pub async fn watch_dlq(queue: Arc<SqsQueue>, name: String, metrics: Arc<Metrics>) {
+    let dlq = format!("{name}-dlq");
+    let mut ticks = tokio::time::interval(Duration::from_secs(10));
+    loop {
+        ticks.tick().await;
+        let Ok(url) = queue.url(&dlq).await else {
+            continue;
+        };
+        let depth = queue
+            .client()
+            .get_queue_attributes()
+            .queue_url(url)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .send()
+            .await
+            .ok()
+            .and_then(|out| out.attributes)
+            .and_then(|a| {
+                a.get(&QueueAttributeName::ApproximateNumberOfMessages)
+                    .and_then(|n| n.parse().ok())
+            });
+        if let Some(depth) = depth {
+            metrics.dlq_depth(&name, depth);
+        }
+    }
 }
 
 /// Runs a scheduled function every `period`.

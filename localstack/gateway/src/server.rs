@@ -24,6 +24,7 @@ use crate::{
     authorizer::Authorizer,
     event,
     functions::{Functions, Service},
+    metrics::Metrics,
     queues::{self, Deliveries},
     routes::{Match, Router},
     statics,
@@ -93,6 +94,7 @@ impl GatewayConfig {
 }
 
 pub struct Gateway {
+    metrics: Arc<Metrics>,
     manifest: Manifest,
     router: Router,
     functions: Functions,
@@ -197,6 +199,7 @@ impl Gateway {
             &manifest.http.jwt_audience,
         )?;
         Ok(Gateway {
+            metrics: Arc::new(Metrics::default()),
             router: Router::from_manifest(&manifest),
             manifest,
             functions,
@@ -228,6 +231,12 @@ impl Gateway {
                         batch,
                         Arc::clone(consume),
                         Arc::clone(deliveries),
+                        Arc::clone(&self.metrics),
+                    )));
+                    tasks.push(tokio::spawn(queues::watch_dlq(
+                        Arc::clone(&self.queue),
+                        queue_name.clone(),
+                        Arc::clone(&self.metrics),
                     )));
                 }
                 Trigger::Schedule(rate) => {
@@ -278,6 +287,11 @@ impl Gateway {
                 HeaderValue::from_static("link, x-request-id, retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset"),
             );
         }
+        self.metrics.request(
+            route_key.as_deref().unwrap_or("unmatched"),
+            response.status().as_u16(),
+            started.elapsed(),
+        );
         tracing::info!(
             target: "access",
             requestId = %request_id,
@@ -311,6 +325,14 @@ impl Gateway {
         }
         if path == "/health" {
             return (self.health().await, Some("GET /health".into()));
+        }
+        if path == "/metrics" {
+            let mut r = Response::new(AxumBody::from(self.metrics.render()));
+            r.headers_mut().insert(
+                "content-type",
+                HeaderValue::from_static("text/plain; version=0.0.4"),
+            );
+            return (r, Some("GET /metrics".into()));
         }
         let (route, params) = match self.router.find(method.as_str(), &path) {
             Match::Found(route, params) => (route, params),

@@ -15,13 +15,26 @@ pub type SqsHandler<A> = fn(Arc<A>, SqsEvent) -> BoxBatch;
 
 /// Applies each record of a batch in order and reports the ones that failed, so SQS
 /// redelivers only those (`ReportBatchItemFailures`). A body that is not an event fails
-/// every time and ends in the dead-letter queue.
-pub async fn each_record<F, Fut>(batch: SqsEvent, mut apply: F) -> SqsBatchResponse
+/// every time and ends in the dead-letter queue. Emits the batch's metrics (EMF).
+pub async fn each_record<F, Fut>(consumer: &str, batch: SqsEvent, mut apply: F) -> SqsBatchResponse
 where
     F: FnMut(Event) -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
 {
     let mut response = SqsBatchResponse::default();
+    let size = batch.records.len();
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let oldest_ms = batch
+        .records
+        .iter()
+        .filter_map(|r| {
+            r.attributes
+                .get("SentTimestamp")
+                .and_then(|t| t.parse::<i64>().ok())
+        })
+        .map(|sent| (now_ms - sent).max(0))
+        .max()
+        .unwrap_or(0);
     for record in batch.records {
         let id = record.message_id.clone().unwrap_or_default();
         let result = match record.body.as_deref().map(serde_json::from_str::<Event>) {
@@ -36,6 +49,12 @@ where
             response.batch_item_failures.push(failure);
         }
     }
+    crate::metrics::consumer_batch(
+        consumer,
+        size,
+        response.batch_item_failures.len(),
+        oldest_ms,
+    );
     response
 }
 

@@ -8,6 +8,7 @@
 
 mod consumer;
 mod event;
+pub mod metrics;
 mod outbox;
 mod relay;
 

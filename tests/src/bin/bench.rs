@@ -203,6 +203,7 @@ async fn main() -> anyhow::Result<()> {
     config.database_url = url.clone();
     config.pool_size = 16;
     config.frontend_dir = None;
+    config.background = false;
     let gateway = spawn(config, "127.0.0.1:0".parse::<SocketAddr>()?).await?;
     let base = gateway.url();
 

@@ -2,6 +2,8 @@
 //! `local-gateway migrate`   apply every service's migrations to DATABASE_URL
 //! `local-gateway seed-demo` create the demo users of the README (idempotent)
 //! `local-gateway drop-test-dbs` drop the databases test runs left behind
+//! `local-gateway dlq <queue>`    list the messages in the queue's dead-letter queue
+//! `local-gateway redrive <queue>` move them back to the queue
 
 use std::net::SocketAddr;
 
@@ -24,9 +26,16 @@ async fn main() -> anyhow::Result<()> {
             println!("dropped {n} test databases");
             Ok(())
         }
-        other => {
-            anyhow::bail!("unknown command {other}; try serve, migrate, seed-demo or drop-test-dbs")
+        "dlq" => dead_letters(&queue_arg()?).await,
+        "redrive" => {
+            let queue = queue_arg()?;
+            let moved = sqs().await.redrive(&queue).await?;
+            println!("moved {moved} messages from {queue}-dlq back to {queue}");
+            Ok(())
         }
+        other => anyhow::bail!(
+            "unknown command {other}; try serve, migrate, seed-demo, drop-test-dbs, dlq or redrive"
+        ),
     }
 }
 
@@ -59,5 +68,43 @@ async fn serve() -> anyhow::Result<()> {
     let running = spawn(config, addr).await?;
     println!("ConnectSphere HTTP API on {}", running.url());
     tokio::signal::ctrl_c().await?;
+    Ok(())
+}
+
+fn queue_arg() -> anyhow::Result<String> {
+    let queue = std::env::args()
+        .nth(2)
+        .context("name the queue, e.g. notifications")?;
+    let manifest = cs_manifest::Manifest::load()?;
+    anyhow::ensure!(
+        manifest.queue(&queue).is_some(),
+        "no queue {queue} in functions/manifest.toml"
+    );
+    Ok(queue)
+}
+
+async fn sqs() -> cs_aws::SqsQueue {
+    let aws = cs_aws::sdk_config().await;
+    cs_aws::SqsQueue::new(
+        cs_aws::sqs(&aws),
+        std::env::var("QUEUE_PREFIX").unwrap_or_default(),
+    )
+}
+
+async fn dead_letters(queue: &str) -> anyhow::Result<()> {
+    let dead = sqs().await.dead_letters(queue, 100).await?;
+    println!(
+        "{} messages in {queue}-dlq{}",
+        dead.len(),
+        if dead.len() == 100 {
+            " (showing 100)"
+        } else {
+            ""
+        }
+    );
+    for d in dead {
+        let body: String = d.body.chars().take(160).collect();
+        println!("{}  received {}x  {body}", d.message_id, d.receive_count);
+    }
     Ok(())
 }
