@@ -2,7 +2,12 @@
 //! to CloudWatch Logs and CloudWatch turns into metrics (no API call, no extra latency).
 
 /// A consumer's batch: its size, the records that failed, and the age of its oldest message.
+/// Only on Lambda (`AWS_LAMBDA_FUNCTION_NAME` set): locally the gateway's `/metrics` shows
+/// the same figures.
 pub fn consumer_batch(consumer: &str, size: usize, failed: usize, oldest_ms: i64) {
+    if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_none() {
+        return;
+    }
     let line = serde_json::json!({
         "_aws": {
             "Timestamp": chrono::Utc::now().timestamp_millis(),
