@@ -103,10 +103,14 @@ async fn jwks_and_openapi_are_published() {
 #[tokio::test]
 async fn metrics_count_requests_by_route_and_status() {
     let app = TestApp::spawn().await;
-    app.get(&format!("/users/{}", uuid::Uuid::new_v4()), None).await;
+    app.get(&format!("/users/{}", uuid::Uuid::new_v4()), None)
+        .await;
     let res = app.get("/metrics", None).await;
     assert_eq!(res.status(), 200);
     let text = res.text().await.unwrap();
-    assert!(text.contains("cs_http_requests_total{route=\"GET /users/{userId}\",status=\"404\"} 1"), "{text}");
+    assert!(
+        text.contains("cs_http_requests_total{route=\"GET /users/{userId}\",status=\"404\"} 1"),
+        "{text}"
+    );
     assert!(text.contains("# TYPE cs_queue_dlq_depth gauge"), "{text}");
 }

@@ -105,18 +105,7 @@ pub async fn poll(
             event.records.push(record);
         }
         deliveries.record(handles.keys().cloned());
-        let now_ms = chrono::Utc::now().timestamp_millis();
-        let oldest_ms = event
-            .records
-            .iter()
-            .filter_map(|r| {
-                r.attributes
-                    .get("SentTimestamp")
-                    .and_then(|t| t.parse::<i64>().ok())
-            })
-            .map(|sent| u64::try_from(now_ms - sent).unwrap_or(0))
-            .max()
-            .unwrap_or(0);
+        let oldest = cs_events::oldest_message_age(&event);
         let received = event.records.len();
         // A consumer that panics fails its whole batch, as a crashed Lambda does.
         let failed: HashSet<String> = match tokio::spawn(consume(event)).await {
@@ -127,12 +116,7 @@ pub async fn poll(
                 .collect(),
             Err(_) => handles.keys().cloned().collect(),
         };
-        metrics.batch(
-            &name,
-            received,
-            failed.len(),
-            Duration::from_millis(oldest_ms),
-        );
+        metrics.batch(&name, received, failed.len(), oldest);
         let done: Vec<DeleteMessageBatchRequestEntry> = handles
             .iter()
             .filter(|(id, _)| !failed.contains(*id))
@@ -161,19 +145,9 @@ pub async fn poll(
 
 async fn source(queue: &SqsQueue, name: &str) -> anyhow::Result<(String, String)> {
     let url = queue.url(name).await?;
-    let arn = queue
-        .client()
-        .get_queue_attributes()
-        .queue_url(&url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await?
-        .attributes
-        .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
-        .unwrap_or_default();
+    let arn = queue.arn(&url).await?;
     Ok((url, arn))
 }
-
 /// Reads the depth of `<name>-dlq` every ten seconds into the metrics.
 pub async fn watch_dlq(queue: Arc<SqsQueue>, name: String, metrics: Arc<Metrics>) {
     let dlq = format!("{name}-dlq");

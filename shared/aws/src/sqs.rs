@@ -69,16 +69,7 @@ impl SqsQueue {
     pub async fn ensure(&self, spec: QueueSpec<'_>) -> anyhow::Result<String> {
         let dlq_name = format!("{}-dlq", spec.name);
         let dlq_url = self.create(&dlq_name, HashMap::new()).await?;
-        let dlq_arn = self
-            .client
-            .get_queue_attributes()
-            .queue_url(&dlq_url)
-            .attribute_names(QueueAttributeName::QueueArn)
-            .send()
-            .await?
-            .attributes
-            .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
-            .context("dead-letter queue has no ARN")?;
+        let dlq_arn = self.arn(&dlq_url).await?;
         let redrive = serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": spec.max_receive_count.to_string() });
         let attributes = HashMap::from([
             (
@@ -88,6 +79,18 @@ impl SqsQueue {
             (QueueAttributeName::RedrivePolicy, redrive.to_string()),
         ]);
         self.create(spec.name, attributes).await
+    }
+
+    pub async fn arn(&self, url: &str) -> anyhow::Result<String> {
+        self.client
+            .get_queue_attributes()
+            .queue_url(url)
+            .attribute_names(QueueAttributeName::QueueArn)
+            .send()
+            .await?
+            .attributes
+            .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
+            .context("the queue has no ARN")
     }
 
     async fn create(

@@ -7,6 +7,23 @@ use uuid::Uuid;
 
 use crate::Event;
 
+/// How long the oldest message of the batch waited (SQS's `SentTimestamp` to now).
+pub fn oldest_message_age(batch: &SqsEvent) -> std::time::Duration {
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let oldest = batch
+        .records
+        .iter()
+        .filter_map(|r| {
+            r.attributes
+                .get("SentTimestamp")
+                .and_then(|t| t.parse::<i64>().ok())
+        })
+        .map(|sent| u64::try_from(now_ms - sent).unwrap_or(0))
+        .max()
+        .unwrap_or(0);
+    std::time::Duration::from_millis(oldest)
+}
+
 pub type BoxBatch = Pin<Box<dyn Future<Output = SqsBatchResponse> + Send>>;
 
 /// An SQS consumer bound to its service's `App`: what a Lambda bin runs and what the
@@ -23,18 +40,7 @@ where
 {
     let mut response = SqsBatchResponse::default();
     let size = batch.records.len();
-    let now_ms = chrono::Utc::now().timestamp_millis();
-    let oldest_ms = batch
-        .records
-        .iter()
-        .filter_map(|r| {
-            r.attributes
-                .get("SentTimestamp")
-                .and_then(|t| t.parse::<i64>().ok())
-        })
-        .map(|sent| (now_ms - sent).max(0))
-        .max()
-        .unwrap_or(0);
+    let oldest_ms = oldest_message_age(&batch).as_millis();
     for record in batch.records {
         let id = record.message_id.clone().unwrap_or_default();
         let result = match record.body.as_deref().map(serde_json::from_str::<Event>) {

@@ -4,7 +4,7 @@
 /// A consumer's batch: its size, the records that failed, and the age of its oldest message.
 /// Only on Lambda (`AWS_LAMBDA_FUNCTION_NAME` set): locally the gateway's `/metrics` shows
 /// the same figures.
-pub fn consumer_batch(consumer: &str, size: usize, failed: usize, oldest_ms: i64) {
+pub fn consumer_batch(consumer: &str, size: usize, failed: usize, oldest_ms: u128) {
     if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_none() {
         return;
     }
