@@ -36,9 +36,7 @@ impl TestApp {
     /// A gateway over a fresh database; `tune` adjusts its configuration first.
     pub async fn spawn_with(tune: impl FnOnce(&mut GatewayConfig)) -> Self {
         cs_db::testing::load_local_env();
-        let db_url = cs_db::testing::fresh_database(&migrations())
-            .await
-            .expect("fresh database");
+        let db_url = cs_db::testing::fresh_database(&migrations()).await.expect("fresh database");
         let mut config = GatewayConfig::from_env().expect("gateway config");
         config.database_url = db_url.clone();
         config.pool_size = 8;
@@ -49,13 +47,7 @@ impl TestApp {
         let queue_prefix = config.queue_prefix.clone();
         let addr: SocketAddr = "127.0.0.1:0".parse().expect("addr");
         let gateway = spawn(config, addr).await.expect("gateway");
-        TestApp {
-            url: gateway.url(),
-            db_url,
-            http: Client::new(),
-            queue_prefix,
-            gateway,
-        }
+        TestApp { url: gateway.url(), db_url, http: Client::new(), queue_prefix, gateway }
     }
 
     /// This app's queues, through the real SDK client.
@@ -65,20 +57,12 @@ impl TestApp {
     }
 
     pub async fn db(&self) -> tokio_postgres::Client {
-        let (client, conn) = tokio_postgres::connect(&self.db_url, tokio_postgres::NoTls)
-            .await
-            .expect("db");
+        let (client, conn) = tokio_postgres::connect(&self.db_url, tokio_postgres::NoTls).await.expect("db");
         tokio::spawn(conn);
         client
     }
 
-    pub async fn request(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Response {
+    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Response {
         let mut req = self.http.request(method, format!("{}{path}", self.url));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -108,11 +92,7 @@ impl TestApp {
         let email = format!("{username}@example.com");
         let password = "correct horse battery".to_string();
         let res = self
-            .post(
-                "/users/register",
-                None,
-                json!({ "username": username, "email": email, "password": password }),
-            )
+            .post("/users/register", None, json!({ "username": username, "email": email, "password": password }))
             .await;
         assert_eq!(res.status(), 201, "register {username}");
         let body: Value = res.json().await.expect("json");
@@ -121,24 +101,13 @@ impl TestApp {
             username,
             email,
             password,
-            access: body["accessToken"]
-                .as_str()
-                .expect("accessToken")
-                .to_string(),
-            refresh: body["refreshToken"]
-                .as_str()
-                .expect("refreshToken")
-                .to_string(),
+            access: body["accessToken"].as_str().expect("accessToken").to_string(),
+            refresh: body["refreshToken"].as_str().expect("refreshToken").to_string(),
         }
     }
 
     pub async fn follow(&self, who: &TestUser, whom: &TestUser) -> Response {
-        self.post(
-            "/users/follow",
-            Some(&who.access),
-            json!({ "followerId": who.id, "followingId": whom.id }),
-        )
-        .await
+        self.post("/users/follow", Some(&who.access), json!({ "followerId": who.id, "followingId": whom.id })).await
     }
 
     pub async fn user(&self, id: &str) -> Value {
@@ -151,12 +120,7 @@ impl TestApp {
 /// Asserts a problem+json response with this status, code and (if given) field.
 pub async fn assert_problem(res: Response, status: u16, code: &str, field: Option<&str>) -> Value {
     assert_eq!(res.status().as_u16(), status, "status");
-    let ct = res
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
+    let ct = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     assert_eq!(ct, "application/problem+json");
     let body: Value = res.json().await.expect("problem body");
     assert_eq!(body["code"], code, "{body}");
@@ -179,10 +143,7 @@ where
         if let Some(v) = check().await {
             return v;
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "condition not met within {secs}s"
-        );
+        assert!(std::time::Instant::now() < deadline, "condition not met within {secs}s");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
@@ -200,9 +161,10 @@ pub fn mails_to(to: &str) -> Vec<String> {
                 continue;
             };
             let (headers, _) = text.split_once("\n\n").unwrap_or((&text, ""));
-            if headers.lines().any(|l| {
-                l.to_lowercase().starts_with("to:") && l.to_lowercase().contains(&to.to_lowercase())
-            }) {
+            if headers
+                .lines()
+                .any(|l| l.to_lowercase().starts_with("to:") && l.to_lowercase().contains(&to.to_lowercase()))
+            {
                 found.push(text);
             }
         }
@@ -216,9 +178,6 @@ pub fn header(mail: &str, name: &str) -> Option<String> {
     let unfolded = headers.replace("\n ", " ").replace("\n\t", " ");
     unfolded
         .lines()
-        .find(|l| {
-            l.to_lowercase()
-                .starts_with(&format!("{}:", name.to_lowercase()))
-        })
+        .find(|l| l.to_lowercase().starts_with(&format!("{}:", name.to_lowercase())))
         .map(|l| l[name.len() + 1..].trim().to_string())
 }

@@ -10,16 +10,8 @@ use serde_json::Value;
 #[tokio::test]
 async fn unknown_routes_and_methods_are_problems() {
     let app = TestApp::spawn().await;
-    assert_problem(
-        app.get("/no/such/route", None).await,
-        404,
-        "route_not_found",
-        None,
-    )
-    .await;
-    let res = app
-        .request(Method::DELETE, "/auth/refresh", None, None)
-        .await;
+    assert_problem(app.get("/no/such/route", None).await, 404, "route_not_found", None).await;
+    let res = app.request(Method::DELETE, "/auth/refresh", None, None).await;
     assert_eq!(res.headers()["allow"], "POST");
     assert_problem(res, 405, "method_not_allowed", None).await;
 }
@@ -32,9 +24,7 @@ async fn every_response_has_a_request_id_and_health_answers() {
     assert!(res.headers().contains_key("x-request-id"));
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["status"], "ok");
-    let res = app
-        .get(&format!("/users/{}", uuid::Uuid::new_v4()), None)
-        .await;
+    let res = app.get(&format!("/users/{}", uuid::Uuid::new_v4()), None).await;
     let id = res.headers()["x-request-id"].to_str().unwrap().to_string();
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["requestId"], id, "the problem quotes the request id");
@@ -48,46 +38,24 @@ async fn cors_lets_the_frontend_origin_in() {
         .request(Method::OPTIONS, format!("{}/users/login", app.url))
         .header("origin", "http://localhost:5173")
         .header("access-control-request-method", "POST")
-        .header(
-            "access-control-request-headers",
-            "content-type, authorization",
-        )
+        .header("access-control-request-headers", "content-type, authorization")
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 204);
-    assert_eq!(
-        res.headers()["access-control-allow-origin"],
-        "http://localhost:5173"
-    );
-    assert!(res.headers()["access-control-allow-headers"]
-        .to_str()
-        .unwrap()
-        .contains("authorization"));
-    let res = app
-        .http
-        .get(format!("{}/health", app.url))
-        .header("origin", "https://evil.example")
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(res.headers()["access-control-allow-origin"], "http://localhost:5173");
+    assert!(res.headers()["access-control-allow-headers"].to_str().unwrap().contains("authorization"));
+    let res =
+        app.http.get(format!("{}/health", app.url)).header("origin", "https://evil.example").send().await.unwrap();
     assert!(!res.headers().contains_key("access-control-allow-origin"));
 }
 
 #[tokio::test]
 async fn jwks_and_openapi_are_published() {
     let app = TestApp::spawn().await;
-    let jwks: Value = app
-        .get("/.well-known/jwks.json", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let jwks: Value = app.get("/.well-known/jwks.json", None).await.json().await.unwrap();
     let key = &jwks["keys"][0];
-    assert_eq!(
-        (key["kty"].as_str(), key["alg"].as_str()),
-        (Some("RSA"), Some("RS256"))
-    );
+    assert_eq!((key["kty"].as_str(), key["alg"].as_str()), (Some("RSA"), Some("RS256")));
     assert!(key["kid"].is_string() && key["n"].is_string() && key["e"].is_string());
 
     let u = app.register("olga").await;
@@ -103,14 +71,10 @@ async fn jwks_and_openapi_are_published() {
 #[tokio::test]
 async fn metrics_count_requests_by_route_and_status() {
     let app = TestApp::spawn().await;
-    app.get(&format!("/users/{}", uuid::Uuid::new_v4()), None)
-        .await;
+    app.get(&format!("/users/{}", uuid::Uuid::new_v4()), None).await;
     let res = app.get("/metrics", None).await;
     assert_eq!(res.status(), 200);
     let text = res.text().await.unwrap();
-    assert!(
-        text.contains("cs_http_requests_total{route=\"GET /users/{userId}\",status=\"404\"} 1"),
-        "{text}"
-    );
+    assert!(text.contains("cs_http_requests_total{route=\"GET /users/{userId}\",status=\"404\"} 1"), "{text}");
     assert!(text.contains("# TYPE cs_queue_dlq_depth gauge"), "{text}");
 }

@@ -15,11 +15,7 @@ async fn register_login_update_follow_list_unfollow() {
 
     // Login answers the wire contract.
     let res = app
-        .post(
-            "/users/login",
-            None,
-            json!({ "email": alice.email.to_uppercase(), "password": alice.password }),
-        )
+        .post("/users/login", None, json!({ "email": alice.email.to_uppercase(), "password": alice.password }))
         .await;
     assert_eq!(res.status(), 200);
     let login: Value = res.json().await.unwrap();
@@ -40,19 +36,10 @@ async fn register_login_update_follow_list_unfollow() {
         .await;
     assert_eq!(res.status(), 200);
     let me: Value = res.json().await.unwrap();
-    assert_eq!(
-        (me["displayName"].as_str(), me["bio"].as_str()),
-        (Some("Alice L."), Some("Down the rabbit hole"))
-    );
+    assert_eq!((me["displayName"].as_str(), me["bio"].as_str()), (Some("Alice L."), Some("Down the rabbit hole")));
     assert_ne!(me["updatedAt"], me["createdAt"]);
     // null clears, absence keeps
-    let res = app
-        .put(
-            &format!("/users/{}", alice.id),
-            Some(token),
-            json!({ "bio": null }),
-        )
-        .await;
+    let res = app.put(&format!("/users/{}", alice.id), Some(token), json!({ "bio": null })).await;
     let me: Value = res.json().await.unwrap();
     assert!(me["bio"].is_null());
     assert_eq!(me["displayName"], "Alice L.");
@@ -61,10 +48,7 @@ async fn register_login_update_follow_list_unfollow() {
     assert_eq!(app.follow(&alice, &bob).await.status(), 204);
     assert_eq!(app.follow(&alice, &bob).await.status(), 204);
     let b = app.user(&bob.id).await;
-    assert_eq!(
-        (b["followersCount"].as_i64(), b["followingCount"].as_i64()),
-        (Some(1), Some(0))
-    );
+    assert_eq!((b["followersCount"].as_i64(), b["followingCount"].as_i64()), (Some(1), Some(0)));
     assert_eq!(app.user(&alice.id).await["followingCount"], 1);
     assert!(b.get("email").is_none(), "email shown to a stranger: {b}");
 
@@ -74,93 +58,43 @@ async fn register_login_update_follow_list_unfollow() {
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
     assert_eq!(page["items"][0]["id"], alice.id);
     assert!(page["nextCursor"].is_null());
-    let page: Value = app
-        .get(&format!("/users/{}/following", alice.id), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let page: Value = app.get(&format!("/users/{}/following", alice.id), None).await.json().await.unwrap();
     assert_eq!(page["items"][0]["id"], bob.id);
 
     // Unfollow, twice.
     let body = json!({ "followerId": alice.id, "followingId": bob.id });
-    assert_eq!(
-        app.post("/users/unfollow", Some(&alice.access), body.clone())
-            .await
-            .status(),
-        204
-    );
-    assert_eq!(
-        app.post("/users/unfollow", Some(&alice.access), body)
-            .await
-            .status(),
-        204
-    );
+    assert_eq!(app.post("/users/unfollow", Some(&alice.access), body.clone()).await.status(), 204);
+    assert_eq!(app.post("/users/unfollow", Some(&alice.access), body).await.status(), 204);
     assert_eq!(app.user(&bob.id).await["followersCount"], 0);
     assert_eq!(app.user(&alice.id).await["followingCount"], 0);
-    let page: Value = app
-        .get(&format!("/users/{}/followers", bob.id), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let page: Value = app.get(&format!("/users/{}/followers", bob.id), None).await.json().await.unwrap();
     assert!(page["items"].as_array().unwrap().is_empty());
 }
 
 #[tokio::test]
 async fn bad_register_input_is_a_clear_4xx() {
     let app = TestApp::spawn().await;
-    let res = app
-        .request(Method::POST, "/users/register", None, None)
-        .await;
+    let res = app.request(Method::POST, "/users/register", None, None).await;
     assert_problem(res, 400, "malformed_json", None).await;
-    let raw = app
-        .http
-        .post(format!("{}/users/register", app.url))
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
+    let raw = app.http.post(format!("{}/users/register", app.url)).body("{not json").send().await.unwrap();
     assert_problem(raw, 400, "malformed_json", None).await;
-    let res = app
-        .post(
-            "/users/register",
-            None,
-            json!({ "username": "someone", "email": "s@example.com" }),
-        )
-        .await;
+    let res = app.post("/users/register", None, json!({ "username": "someone", "email": "s@example.com" })).await;
     assert_problem(res, 422, "invalid_field", Some("password")).await;
     let res = app
-        .post(
-            "/users/register",
-            None,
-            json!({ "username": 5, "email": "s@example.com", "password": "long enough" }),
-        )
+        .post("/users/register", None, json!({ "username": 5, "email": "s@example.com", "password": "long enough" }))
         .await;
     assert_problem(res, 422, "invalid_field", Some("username")).await;
     let res = app
-        .post(
-            "/users/register",
-            None,
-            json!({ "username": "someone", "email": "nope", "password": "long enough" }),
-        )
+        .post("/users/register", None, json!({ "username": "someone", "email": "nope", "password": "long enough" }))
         .await;
     assert_problem(res, 422, "invalid_field", Some("email")).await;
     let res = app
-        .post(
-            "/users/register",
-            None,
-            json!({ "username": "someone", "email": "s@example.com", "password": "short" }),
-        )
+        .post("/users/register", None, json!({ "username": "someone", "email": "s@example.com", "password": "short" }))
         .await;
     assert_problem(res, 422, "invalid_field", Some("password")).await;
     let big = "x".repeat(70 * 1024);
     let res = app
-        .post(
-            "/users/register",
-            None,
-            json!({ "username": big, "email": "s@example.com", "password": "long enough" }),
-        )
+        .post("/users/register", None, json!({ "username": big, "email": "s@example.com", "password": "long enough" }))
         .await;
     assert_problem(res, 413, "payload_too_large", None).await;
 
@@ -171,21 +105,15 @@ async fn bad_register_input_is_a_clear_4xx() {
         .await;
     assert_problem(res, 409, "username_taken", Some("username")).await;
     let res = app
-        .post("/users/register", None, json!({ "username": "fresh_name", "email": first.email.to_uppercase(), "password": "long enough" }))
-        .await;
-    assert_problem(res, 409, "email_taken", Some("email")).await;
-    let res = app
         .post(
-            "/users/login",
+            "/users/register",
             None,
-            json!({ "email": "other@example.com", "password": "long enough" }),
+            json!({ "username": "fresh_name", "email": first.email.to_uppercase(), "password": "long enough" }),
         )
         .await;
-    assert_eq!(
-        res.status(),
-        401,
-        "a failed registration must not leave an account"
-    );
+    assert_problem(res, 409, "email_taken", Some("email")).await;
+    let res = app.post("/users/login", None, json!({ "email": "other@example.com", "password": "long enough" })).await;
+    assert_eq!(res.status(), 401, "a failed registration must not leave an account");
 }
 
 #[tokio::test]
@@ -196,21 +124,10 @@ async fn wrong_email_and_wrong_password_look_the_same() {
         let app = &app;
         async move {
             let start = Instant::now();
-            let res = app
-                .post(
-                    "/users/login",
-                    None,
-                    json!({ "email": email, "password": password }),
-                )
-                .await;
+            let res = app.post("/users/login", None, json!({ "email": email, "password": password })).await;
             let status = res.status().as_u16();
             let body: Value = res.json().await.unwrap();
-            (
-                status,
-                body["code"].clone(),
-                body["detail"].clone(),
-                start.elapsed(),
-            )
+            (status, body["code"].clone(), body["detail"].clone(), start.elapsed())
         }
     };
     // Warm up the dummy hash once, as a long-running function would have.
@@ -220,10 +137,7 @@ async fn wrong_email_and_wrong_password_look_the_same() {
     assert_eq!((s1, s2), (401, 401));
     assert_eq!((c1, d1), (c2, d2));
     let (fast, slow) = if t1 < t2 { (t1, t2) } else { (t2, t1) };
-    assert!(
-        slow.as_secs_f64() < fast.as_secs_f64() * 3.0 + 0.05,
-        "timings differ: {t1:?} vs {t2:?}"
-    );
+    assert!(slow.as_secs_f64() < fast.as_secs_f64() * 3.0 + 0.05, "timings differ: {t1:?} vs {t2:?}");
 }
 
 #[tokio::test]
@@ -231,22 +145,10 @@ async fn login_is_rate_limited_per_account() {
     let app = TestApp::spawn_with(|c| c.login_limits.per_account = 3).await;
     let u = app.register("dave").await;
     for i in 0..3 {
-        let res = app
-            .post(
-                "/users/login",
-                None,
-                json!({ "email": u.email, "password": "bad password" }),
-            )
-            .await;
+        let res = app.post("/users/login", None, json!({ "email": u.email, "password": "bad password" })).await;
         assert_eq!(res.status(), 401, "attempt {i}");
     }
-    let res = app
-        .post(
-            "/users/login",
-            None,
-            json!({ "email": u.email, "password": u.password }),
-        )
-        .await;
+    let res = app.post("/users/login", None, json!({ "email": u.email, "password": u.password })).await;
     let headers = res.headers().clone();
     assert_problem(res, 429, "rate_limited", None).await;
     let retry: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
@@ -255,13 +157,7 @@ async fn login_is_rate_limited_per_account() {
     assert_eq!(headers["x-ratelimit-remaining"], "0");
     // Another account from the same address is not affected.
     let other = app.register("erin").await;
-    let res = app
-        .post(
-            "/users/login",
-            None,
-            json!({ "email": other.email, "password": other.password }),
-        )
-        .await;
+    let res = app.post("/users/login", None, json!({ "email": other.email, "password": other.password })).await;
     assert_eq!(res.status(), 200);
     assert!(res.headers().contains_key("x-ratelimit-remaining"));
 }
@@ -270,22 +166,10 @@ async fn login_is_rate_limited_per_account() {
 async fn login_is_rate_limited_per_address() {
     let app = TestApp::spawn_with(|c| c.login_limits.per_ip = 2).await;
     for _ in 0..2 {
-        let res = app
-            .post(
-                "/users/login",
-                None,
-                json!({ "email": "x@example.com", "password": "bad password" }),
-            )
-            .await;
+        let res = app.post("/users/login", None, json!({ "email": "x@example.com", "password": "bad password" })).await;
         assert_eq!(res.status(), 401);
     }
-    let res = app
-        .post(
-            "/users/login",
-            None,
-            json!({ "email": "y@example.com", "password": "bad password" }),
-        )
-        .await;
+    let res = app.post("/users/login", None, json!({ "email": "y@example.com", "password": "bad password" })).await;
     assert_problem(res, 429, "rate_limited", None).await;
 }
 
@@ -295,60 +179,24 @@ async fn users_act_only_for_themselves() {
     let a = app.register("mallory").await;
     let b = app.register("victim").await;
 
-    let res = app
-        .put(
-            &format!("/users/{}", b.id),
-            Some(&a.access),
-            json!({ "bio": "pwned" }),
-        )
-        .await;
+    let res = app.put(&format!("/users/{}", b.id), Some(&a.access), json!({ "bio": "pwned" })).await;
     assert_problem(res, 403, "not_you", Some("userId")).await;
-    let res = app
-        .post(
-            "/users/follow",
-            Some(&a.access),
-            json!({ "followerId": b.id, "followingId": a.id }),
-        )
-        .await;
+    let res = app.post("/users/follow", Some(&a.access), json!({ "followerId": b.id, "followingId": a.id })).await;
     assert_problem(res, 403, "not_you", Some("followerId")).await;
-    let res = app
-        .post(
-            "/users/unfollow",
-            Some(&a.access),
-            json!({ "followerId": b.id, "followingId": a.id }),
-        )
-        .await;
+    let res = app.post("/users/unfollow", Some(&a.access), json!({ "followerId": b.id, "followingId": a.id })).await;
     assert_problem(res, 403, "not_you", Some("followerId")).await;
     assert!(app.user(&b.id).await["bio"].is_null());
     assert_eq!(app.user(&a.id).await["followersCount"], 0);
 
     // No token, a garbage token, a token with a forged signature.
-    let res = app
-        .post(
-            "/users/follow",
-            None,
-            json!({ "followerId": a.id, "followingId": b.id }),
-        )
-        .await;
+    let res = app.post("/users/follow", None, json!({ "followerId": a.id, "followingId": b.id })).await;
     assert_problem(res, 401, "unauthorized", None).await;
-    let res = app
-        .post(
-            "/users/follow",
-            Some("garbage"),
-            json!({ "followerId": a.id, "followingId": b.id }),
-        )
-        .await;
+    let res = app.post("/users/follow", Some("garbage"), json!({ "followerId": a.id, "followingId": b.id })).await;
     assert_problem(res, 401, "unauthorized", None).await;
     let mut parts: Vec<&str> = a.access.split('.').collect();
     let forged_sig = "A".repeat(parts[2].len());
     parts[2] = &forged_sig;
-    let res = app
-        .put(
-            &format!("/users/{}", a.id),
-            Some(&parts.join(".")),
-            json!({ "bio": "x" }),
-        )
-        .await;
+    let res = app.put(&format!("/users/{}", a.id), Some(&parts.join(".")), json!({ "bio": "x" })).await;
     assert_problem(res, 401, "unauthorized", None).await;
     // An optional-auth route rejects a bad token rather than ignoring it.
     let res = app.get(&format!("/users/{}", a.id), Some("garbage")).await;
@@ -359,46 +207,17 @@ async fn users_act_only_for_themselves() {
 async fn follow_errors() {
     let app = TestApp::spawn().await;
     let a = app.register("fran").await;
-    let res = app
-        .post(
-            "/users/follow",
-            Some(&a.access),
-            json!({ "followerId": a.id, "followingId": a.id }),
-        )
-        .await;
+    let res = app.post("/users/follow", Some(&a.access), json!({ "followerId": a.id, "followingId": a.id })).await;
     assert_problem(res, 422, "cannot_follow_self", Some("followingId")).await;
     let ghost = uuid::Uuid::new_v4().to_string();
-    let res = app
-        .post(
-            "/users/follow",
-            Some(&a.access),
-            json!({ "followerId": a.id, "followingId": ghost }),
-        )
-        .await;
+    let res = app.post("/users/follow", Some(&a.access), json!({ "followerId": a.id, "followingId": ghost })).await;
     assert_problem(res, 404, "user_not_found", Some("followingId")).await;
-    let res = app
-        .post(
-            "/users/unfollow",
-            Some(&a.access),
-            json!({ "followerId": a.id, "followingId": ghost }),
-        )
-        .await;
+    let res = app.post("/users/unfollow", Some(&a.access), json!({ "followerId": a.id, "followingId": ghost })).await;
     assert_problem(res, 404, "user_not_found", Some("followingId")).await;
-    let res = app
-        .post(
-            "/users/follow",
-            Some(&a.access),
-            json!({ "followerId": a.id, "followingId": "not-a-uuid" }),
-        )
-        .await;
+    let res =
+        app.post("/users/follow", Some(&a.access), json!({ "followerId": a.id, "followingId": "not-a-uuid" })).await;
     assert_problem(res, 400, "invalid_uuid", Some("followingId")).await;
-    let res = app
-        .post(
-            "/users/follow",
-            Some(&a.access),
-            json!({ "followerId": a.id }),
-        )
-        .await;
+    let res = app.post("/users/follow", Some(&a.access), json!({ "followerId": a.id })).await;
     assert_problem(res, 422, "invalid_field", Some("followingId")).await;
     assert_eq!(app.user(&a.id).await["followingCount"], 0);
 }
@@ -408,19 +227,9 @@ async fn profiles_show_email_only_to_their_owner() {
     let app = TestApp::spawn().await;
     let a = app.register("gina").await;
     let b = app.register("hank").await;
-    let mine: Value = app
-        .get(&format!("/users/{}", a.id), Some(&a.access))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let mine: Value = app.get(&format!("/users/{}", a.id), Some(&a.access)).await.json().await.unwrap();
     assert_eq!(mine["email"], a.email);
-    let theirs: Value = app
-        .get(&format!("/users/{}", a.id), Some(&b.access))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let theirs: Value = app.get(&format!("/users/{}", a.id), Some(&b.access)).await.json().await.unwrap();
     assert!(theirs.get("email").is_none());
     for key in [
         "id",
@@ -435,28 +244,10 @@ async fn profiles_show_email_only_to_their_owner() {
     ] {
         assert!(theirs.get(key).is_some(), "user lacks {key}: {theirs}");
     }
-    assert_problem(
-        app.get("/users/not-a-uuid", None).await,
-        400,
-        "invalid_uuid",
-        Some("userId"),
-    )
-    .await;
+    assert_problem(app.get("/users/not-a-uuid", None).await, 400, "invalid_uuid", Some("userId")).await;
     let ghost = uuid::Uuid::new_v4();
-    assert_problem(
-        app.get(&format!("/users/{ghost}"), None).await,
-        404,
-        "user_not_found",
-        None,
-    )
-    .await;
-    assert_problem(
-        app.get(&format!("/users/{ghost}/followers"), None).await,
-        404,
-        "user_not_found",
-        None,
-    )
-    .await;
+    assert_problem(app.get(&format!("/users/{ghost}"), None).await, 404, "user_not_found", None).await;
+    assert_problem(app.get(&format!("/users/{ghost}/followers"), None).await, 404, "user_not_found", None).await;
 }
 
 #[tokio::test]
@@ -465,78 +256,28 @@ async fn changing_email_or_password_needs_the_current_password() {
     let u = app.register("ivan").await;
     let path = format!("/users/{}", u.id);
     let new_email = format!("new_{}", u.email);
-    let res = app
-        .put(&path, Some(&u.access), json!({ "email": new_email }))
-        .await;
-    assert_problem(
-        res,
-        422,
-        "current_password_required",
-        Some("currentPassword"),
-    )
-    .await;
-    let res = app
-        .put(
-            &path,
-            Some(&u.access),
-            json!({ "email": new_email, "currentPassword": "not it at all" }),
-        )
-        .await;
+    let res = app.put(&path, Some(&u.access), json!({ "email": new_email })).await;
+    assert_problem(res, 422, "current_password_required", Some("currentPassword")).await;
+    let res = app.put(&path, Some(&u.access), json!({ "email": new_email, "currentPassword": "not it at all" })).await;
     assert_problem(res, 403, "wrong_password", Some("currentPassword")).await;
-    let res = app
-        .put(
-            &path,
-            Some(&u.access),
-            json!({ "email": new_email, "currentPassword": u.password }),
-        )
-        .await;
+    let res = app.put(&path, Some(&u.access), json!({ "email": new_email, "currentPassword": u.password })).await;
     assert_eq!(res.status(), 200);
     let other = app.register("judy").await;
-    let res = app
-        .put(
-            &path,
-            Some(&u.access),
-            json!({ "username": other.username.to_uppercase() }),
-        )
-        .await;
+    let res = app.put(&path, Some(&u.access), json!({ "username": other.username.to_uppercase() })).await;
     assert_problem(res, 409, "username_taken", Some("username")).await;
-    let res = app
-        .put(
-            &path,
-            Some(&u.access),
-            json!({ "avatarUrl": "javascript:alert(1)" }),
-        )
-        .await;
+    let res = app.put(&path, Some(&u.access), json!({ "avatarUrl": "javascript:alert(1)" })).await;
     assert_problem(res, 422, "invalid_field", Some("avatarUrl")).await;
 
     // A new password: the old one stops working and old sessions end.
     let res = app
-        .put(
-            &path,
-            Some(&u.access),
-            json!({ "password": "a brand new secret", "currentPassword": u.password }),
-        )
+        .put(&path, Some(&u.access), json!({ "password": "a brand new secret", "currentPassword": u.password }))
         .await;
     assert_eq!(res.status(), 200);
-    let res = app
-        .post(
-            "/users/login",
-            None,
-            json!({ "email": new_email, "password": u.password }),
-        )
-        .await;
+    let res = app.post("/users/login", None, json!({ "email": new_email, "password": u.password })).await;
     assert_eq!(res.status(), 401);
-    let res = app
-        .post(
-            "/users/login",
-            None,
-            json!({ "email": new_email, "password": "a brand new secret" }),
-        )
-        .await;
+    let res = app.post("/users/login", None, json!({ "email": new_email, "password": "a brand new secret" })).await;
     assert_eq!(res.status(), 200);
-    let res = app
-        .post("/auth/refresh", None, json!({ "refreshToken": u.refresh }))
-        .await;
+    let res = app.post("/auth/refresh", None, json!({ "refreshToken": u.refresh })).await;
     assert_problem(res, 401, "invalid_refresh_token", Some("refreshToken")).await;
 }
 
@@ -544,9 +285,7 @@ async fn changing_email_or_password_needs_the_current_password() {
 async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
     let app = TestApp::spawn().await;
     let u = app.register("kim").await;
-    let res = app
-        .post("/auth/refresh", None, json!({ "refreshToken": u.refresh }))
-        .await;
+    let res = app.post("/auth/refresh", None, json!({ "refreshToken": u.refresh })).await;
     assert_eq!(res.status(), 200);
     let first: Value = res.json().await.unwrap();
     assert!(first.get("user").is_none());
@@ -554,58 +293,24 @@ async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
     assert_ne!(next, u.refresh);
     // The new access token works.
     let token = first["accessToken"].as_str().unwrap();
-    let res = app
-        .put(
-            &format!("/users/{}", u.id),
-            Some(token),
-            json!({ "bio": "rotated" }),
-        )
-        .await;
+    let res = app.put(&format!("/users/{}", u.id), Some(token), json!({ "bio": "rotated" })).await;
     assert_eq!(res.status(), 200);
 
     // Replaying the spent token is theft: the whole family dies, including `next`.
-    let res = app
-        .post("/auth/refresh", None, json!({ "refreshToken": u.refresh }))
-        .await;
+    let res = app.post("/auth/refresh", None, json!({ "refreshToken": u.refresh })).await;
     assert_problem(res, 401, "refresh_token_reused", Some("refreshToken")).await;
-    let res = app
-        .post("/auth/refresh", None, json!({ "refreshToken": next }))
-        .await;
+    let res = app.post("/auth/refresh", None, json!({ "refreshToken": next })).await;
     assert_problem(res, 401, "invalid_refresh_token", Some("refreshToken")).await;
 
     // Logout ends a session; unknown tokens are not an error.
-    let res = app
-        .post(
-            "/users/login",
-            None,
-            json!({ "email": u.email, "password": u.password }),
-        )
-        .await;
+    let res = app.post("/users/login", None, json!({ "email": u.email, "password": u.password })).await;
     let session: Value = res.json().await.unwrap();
     let refresh = session["refreshToken"].as_str().unwrap();
-    assert_eq!(
-        app.post("/auth/logout", None, json!({ "refreshToken": refresh }))
-            .await
-            .status(),
-        204
-    );
-    assert_eq!(
-        app.post("/auth/logout", None, json!({ "refreshToken": "unknown" }))
-            .await
-            .status(),
-        204
-    );
-    let res = app
-        .post("/auth/refresh", None, json!({ "refreshToken": refresh }))
-        .await;
+    assert_eq!(app.post("/auth/logout", None, json!({ "refreshToken": refresh })).await.status(), 204);
+    assert_eq!(app.post("/auth/logout", None, json!({ "refreshToken": "unknown" })).await.status(), 204);
+    let res = app.post("/auth/refresh", None, json!({ "refreshToken": refresh })).await;
     assert_problem(res, 401, "invalid_refresh_token", None).await;
-    assert_problem(
-        app.post("/auth/refresh", None, json!({})).await,
-        422,
-        "invalid_field",
-        Some("refreshToken"),
-    )
-    .await;
+    assert_problem(app.post("/auth/refresh", None, json!({})).await, 422, "invalid_field", Some("refreshToken")).await;
 }
 
 #[tokio::test]
@@ -618,38 +323,20 @@ async fn follower_lists_page_by_cursor_without_gaps_or_duplicates() {
         assert_eq!(app.follow(&fan, &star).await.status(), 204);
         fans.push(fan.id);
     }
-    let res = app
-        .get(&format!("/users/{}/followers", star.id), None)
-        .await;
-    let link = res
-        .headers()
-        .get("link")
-        .expect("Link header")
-        .to_str()
-        .unwrap()
-        .to_string();
+    let res = app.get(&format!("/users/{}/followers", star.id), None).await;
+    let link = res.headers().get("link").expect("Link header").to_str().unwrap().to_string();
     let first: Value = res.json().await.unwrap();
     let items = first["items"].as_array().unwrap();
     assert_eq!(items.len(), 20);
     assert_eq!(items[0]["id"], fans[24], "newest first");
     let cursor = first["nextCursor"].as_str().unwrap();
-    assert!(
-        link.contains(cursor) && link.ends_with("rel=\"next\""),
-        "{link}"
-    );
+    assert!(link.contains(cursor) && link.ends_with("rel=\"next\""), "{link}");
 
     // A new follower between pages does not shift page two.
     let late = app.register("late").await;
     app.follow(&late, &star).await;
-    let second: Value = app
-        .get(
-            &format!("/users/{}/followers?cursor={cursor}", star.id),
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let second: Value =
+        app.get(&format!("/users/{}/followers?cursor={cursor}", star.id), None).await.json().await.unwrap();
     let mut seen: Vec<String> = items
         .iter()
         .chain(second["items"].as_array().unwrap())
@@ -662,39 +349,26 @@ async fn follower_lists_page_by_cursor_without_gaps_or_duplicates() {
     expected.sort();
     assert_eq!(seen, expected);
 
-    let small: Value = app
-        .get(&format!("/users/{}/followers?limit=5", star.id), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let small: Value = app.get(&format!("/users/{}/followers?limit=5", star.id), None).await.json().await.unwrap();
     assert_eq!(small["items"].as_array().unwrap().len(), 5);
-    let capped: Value = app
-        .get(&format!("/users/{}/followers?limit=1000", star.id), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let capped: Value = app.get(&format!("/users/{}/followers?limit=1000", star.id), None).await.json().await.unwrap();
     assert_eq!(capped["items"].as_array().unwrap().len(), 26);
     assert_problem(
-        app.get(&format!("/users/{}/followers?limit=0", star.id), None)
-            .await,
+        app.get(&format!("/users/{}/followers?limit=0", star.id), None).await,
         400,
         "invalid_limit",
         Some("limit"),
     )
     .await;
     assert_problem(
-        app.get(&format!("/users/{}/followers?limit=ten", star.id), None)
-            .await,
+        app.get(&format!("/users/{}/followers?limit=ten", star.id), None).await,
         400,
         "invalid_limit",
         Some("limit"),
     )
     .await;
     assert_problem(
-        app.get(&format!("/users/{}/followers?cursor=bogus", star.id), None)
-            .await,
+        app.get(&format!("/users/{}/followers?cursor=bogus", star.id), None).await,
         400,
         "invalid_cursor",
         Some("cursor"),

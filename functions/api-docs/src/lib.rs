@@ -19,6 +19,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = PlatformApi::openapi();
     doc.merge(user::openapi::UserApi::openapi());
     doc.merge(notify::openapi::NotifyApi::openapi());
+    doc.merge(feed::openapi::FeedApi::openapi());
     doc
 }
 
@@ -29,9 +30,7 @@ pub struct App {
 
 impl App {
     pub fn new() -> anyhow::Result<Self> {
-        Ok(App {
-            json: document().to_pretty_json()?,
-        })
+        Ok(App { json: document().to_pretty_json()? })
     }
 }
 
@@ -39,11 +38,7 @@ impl App {
     responses((status = 200, description = "This document", content_type = "application/json")))]
 pub async fn openapi_json(app: &App, _req: Request) -> Result<Response<Body>, HttpError> {
     let value: serde_json::Value = serde_json::from_str(&app.json).map_err(anyhow::Error::from)?;
-    json_with_headers(
-        StatusCode::OK,
-        &value,
-        &[("cache-control", "public, max-age=300".into())],
-    )
+    json_with_headers(StatusCode::OK, &value, &[("cache-control", "public, max-age=300".into())])
 }
 
 pub fn functions() -> Vec<(&'static str, Handler<App>)> {
@@ -69,26 +64,17 @@ mod tests {
                     missing.push(route.clone());
                     continue;
                 }
-                assert!(
-                    op["responses"].as_object().is_some_and(|r| !r.is_empty()),
-                    "{route} has no responses"
-                );
+                assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()), "{route} has no responses");
             }
         }
-        assert!(
-            missing.is_empty(),
-            "routes missing from /openapi.json: {missing:?}"
-        );
+        assert!(missing.is_empty(), "routes missing from /openapi.json: {missing:?}");
     }
 
     #[test]
     fn problems_are_documented_as_problem_json() {
         let doc = serde_json::to_value(document()).unwrap();
         let register = &doc["paths"]["/users/register"]["post"]["responses"]["409"];
-        assert!(
-            register["content"]["application/problem+json"].is_object(),
-            "{register}"
-        );
+        assert!(register["content"]["application/problem+json"].is_object(), "{register}");
         assert!(doc["components"]["schemas"]["Problem"].is_object());
     }
 }

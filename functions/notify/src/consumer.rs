@@ -43,9 +43,7 @@ pub async fn apply(app: &App, event: Event) -> anyhow::Result<()> {
     let created = repo::upsert(&tx, &plan).await?;
     // One email per notification, not per actor joining its group.
     let email = if created && recipient.channel == Channel::Email {
-        let actor = repo::username(&tx, plan.actor)
-            .await?
-            .unwrap_or_else(|| "Someone".into());
+        let actor = repo::username(&tx, plan.actor).await?.unwrap_or_else(|| "Someone".into());
         let email = render(app, &plan, &actor, &recipient.email)?;
         Some(repo::queue_email(&tx, plan.recipient, &email).await?)
     } else {
@@ -61,12 +59,7 @@ pub async fn apply(app: &App, event: Event) -> anyhow::Result<()> {
 }
 
 fn render(app: &App, plan: &Planned, actor: &str, to: &str) -> anyhow::Result<Email> {
-    let token = app.tokens.sign_purpose(
-        plan.recipient,
-        "unsubscribe",
-        plan.kind.as_str(),
-        UNSUBSCRIBE_TTL,
-    )?;
+    let token = app.tokens.sign_purpose(plan.recipient, "unsubscribe", plan.kind.as_str(), UNSUBSCRIBE_TTL)?;
     let unsubscribe = format!("{}/notifications/unsubscribe?token={token}", app.public_url);
     let subject = email_subject(plan.kind, actor);
     let text = format!(
@@ -82,10 +75,7 @@ fn render(app: &App, plan: &Planned, actor: &str, to: &str) -> anyhow::Result<Em
         headers: vec![
             // RFC 8058 one-click unsubscribe: mail clients POST `List-Unsubscribe=One-Click`.
             ("List-Unsubscribe".into(), format!("<{unsubscribe}>")),
-            (
-                "List-Unsubscribe-Post".into(),
-                "List-Unsubscribe=One-Click".into(),
-            ),
+            ("List-Unsubscribe-Post".into(), "List-Unsubscribe=One-Click".into()),
         ],
     })
 }
@@ -96,12 +86,7 @@ pub async fn send_emails(app: &App, ids: Option<&[Uuid]>) -> anyhow::Result<usiz
     let tx = client.transaction().await?;
     let mut sent = 0;
     for row in repo::unsent_emails(&tx, ids, 100).await? {
-        let email = Email {
-            to: row.to,
-            subject: row.subject,
-            text: row.body,
-            headers: row.headers,
-        };
+        let email = Email { to: row.to, subject: row.subject, text: row.body, headers: row.headers };
         match app.mailer.send(&email).await {
             Ok(()) => {
                 repo::email_sent(&tx, row.id).await?;

@@ -17,14 +17,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [
-        Kind::Follow,
-        Kind::Like,
-        Kind::Comment,
-        Kind::Mention,
-        Kind::Message,
-        Kind::Order,
-    ];
+    pub const ALL: [Kind; 6] = [Kind::Follow, Kind::Like, Kind::Comment, Kind::Mention, Kind::Message, Kind::Order];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -70,9 +63,7 @@ impl Channel {
     }
 
     pub fn parse(s: &str) -> Option<Channel> {
-        [Channel::InApp, Channel::Email, Channel::Off]
-            .into_iter()
-            .find(|c| c.as_str() == s)
+        [Channel::InApp, Channel::Email, Channel::Off].into_iter().find(|c| c.as_str() == s)
     }
 }
 
@@ -89,83 +80,27 @@ pub struct Planned {
 /// `None` for events that notify nobody (unknown types, acting on your own things).
 pub fn plan(event: &Event) -> Option<Planned> {
     let (recipient, kind, subject, actor, group_key) = match event.domain()? {
-        DomainEvent::Followed {
-            follower_id,
-            following_id,
-        } => (
-            following_id,
-            Kind::Follow,
-            following_id,
-            follower_id,
-            "follow".to_string(),
-        ),
-        DomainEvent::PostLiked {
-            post_id,
-            author_id,
-            liker_id,
-        } => (
-            author_id,
-            Kind::Like,
-            post_id,
-            liker_id,
-            format!("like:{post_id}"),
-        ),
-        DomainEvent::PostCommented {
-            post_id,
-            author_id,
-            commenter_id,
-            ..
-        } => (
-            author_id,
-            Kind::Comment,
-            post_id,
-            commenter_id,
-            format!("comment:{post_id}"),
-        ),
-        DomainEvent::Mentioned {
-            mentioned_id,
-            by_id,
-            post_id,
-            comment_id,
-        } => (
-            mentioned_id,
-            Kind::Mention,
-            comment_id.unwrap_or(post_id),
-            by_id,
-            format!("mention:{}", event.id),
-        ),
-        DomainEvent::MessageUnread {
-            conversation_id,
-            sender_id,
-            recipient_id,
-            ..
-        } => (
-            recipient_id,
-            Kind::Message,
-            conversation_id,
-            sender_id,
-            format!("message:{conversation_id}"),
-        ),
-        DomainEvent::ItemSold {
-            order_id,
-            seller_id,
-            buyer_id,
-            ..
-        } => (
-            seller_id,
-            Kind::Order,
-            order_id,
-            buyer_id,
-            format!("order:{order_id}"),
-        ),
+        DomainEvent::Unfollowed { .. } | DomainEvent::PostCreated { .. } => return None,
+        DomainEvent::Followed { follower_id, following_id } => {
+            (following_id, Kind::Follow, following_id, follower_id, "follow".to_string())
+        }
+        DomainEvent::PostLiked { post_id, author_id, liker_id } => {
+            (author_id, Kind::Like, post_id, liker_id, format!("like:{post_id}"))
+        }
+        DomainEvent::PostCommented { post_id, author_id, commenter_id, .. } => {
+            (author_id, Kind::Comment, post_id, commenter_id, format!("comment:{post_id}"))
+        }
+        DomainEvent::Mentioned { mentioned_id, by_id, post_id, comment_id } => {
+            (mentioned_id, Kind::Mention, comment_id.unwrap_or(post_id), by_id, format!("mention:{}", event.id))
+        }
+        DomainEvent::MessageUnread { conversation_id, sender_id, recipient_id, .. } => {
+            (recipient_id, Kind::Message, conversation_id, sender_id, format!("message:{conversation_id}"))
+        }
+        DomainEvent::ItemSold { order_id, seller_id, buyer_id, .. } => {
+            (seller_id, Kind::Order, order_id, buyer_id, format!("order:{order_id}"))
+        }
     };
-    (recipient != actor).then_some(Planned {
-        recipient,
-        kind,
-        subject,
-        actor,
-        group_key,
-    })
+    (recipient != actor).then_some(Planned { recipient, kind, subject, actor, group_key })
 }
 
 /// The email's subject line for a notification about `actor`.
@@ -187,42 +122,16 @@ mod tests {
     #[test]
     fn follows_notify_the_followed_and_likes_group_by_post() {
         let (a, b, post) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
-        let p = plan(
-            &DomainEvent::Followed {
-                follower_id: a,
-                following_id: b,
-            }
-            .into_event(),
-        )
-        .unwrap();
-        assert_eq!(
-            (p.recipient, p.kind, p.actor, p.group_key.as_str()),
-            (b, Kind::Follow, a, "follow")
-        );
-        let p = plan(
-            &DomainEvent::PostLiked {
-                post_id: post,
-                author_id: b,
-                liker_id: a,
-            }
-            .into_event(),
-        )
-        .unwrap();
+        let p = plan(&DomainEvent::Followed { follower_id: a, following_id: b }.into_event()).unwrap();
+        assert_eq!((p.recipient, p.kind, p.actor, p.group_key.as_str()), (b, Kind::Follow, a, "follow"));
+        let p = plan(&DomainEvent::PostLiked { post_id: post, author_id: b, liker_id: a }.into_event()).unwrap();
         assert_eq!((p.recipient, p.group_key), (b, format!("like:{post}")));
     }
 
     #[test]
     fn acting_on_your_own_things_notifies_nobody() {
         let (a, post) = (Uuid::new_v4(), Uuid::new_v4());
-        assert!(plan(
-            &DomainEvent::PostLiked {
-                post_id: post,
-                author_id: a,
-                liker_id: a
-            }
-            .into_event()
-        )
-        .is_none());
+        assert!(plan(&DomainEvent::PostLiked { post_id: post, author_id: a, liker_id: a }.into_event()).is_none());
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! The notification endpoints.
 
 use cs_http::{
-    caller, json, json_body, parse_uuid, query_param, Body, Caller, HttpError, Page, PageParams,
-    Problem, Request, Response,
+    caller, json, json_body, parse_uuid, query_param, Body, Caller, HttpError, Page, PageParams, Problem, Request,
+    Response,
 };
 use lambda_http::http::StatusCode;
 use uuid::Uuid;
@@ -47,10 +47,7 @@ pub async fn list(app: &App, req: Request) -> Reply {
     };
     let client = app.db.get().await.map_err(anyhow::Error::from)?;
     let rows = repo::page(&client, me.id, kind, &params).await?;
-    let actor_ids: Vec<Uuid> = rows
-        .iter()
-        .flat_map(|r| r.actor_ids.iter().copied())
-        .collect();
+    let actor_ids: Vec<Uuid> = rows.iter().flat_map(|r| r.actor_ids.iter().copied()).collect();
     let actors = repo::actors(&client, &actor_ids).await?;
     let page = Page::from_rows(rows, &params, repo::cursor);
     let views = page.map(|n| NotificationView {
@@ -83,12 +80,7 @@ pub async fn list(app: &App, req: Request) -> Reply {
 pub async fn unread_count(app: &App, req: Request) -> Reply {
     let me = me(&req)?;
     let client = app.db.get().await.map_err(anyhow::Error::from)?;
-    json(
-        StatusCode::OK,
-        &UnreadCount {
-            count: repo::unread_count(&client, me.id).await?,
-        },
-    )
+    json(StatusCode::OK, &UnreadCount { count: repo::unread_count(&client, me.id).await? })
 }
 
 #[utoipa::path(post, path = "/notifications/read", tag = "notifications",
@@ -125,10 +117,7 @@ pub async fn mark_read(app: &App, req: Request) -> Reply {
 pub async fn get_preferences(app: &App, req: Request) -> Reply {
     let me = me(&req)?;
     let client = app.db.get().await.map_err(anyhow::Error::from)?;
-    json(
-        StatusCode::OK,
-        &Preferences::from_entries(&repo::preferences(&client, me.id).await?),
-    )
+    json(StatusCode::OK, &Preferences::from_entries(&repo::preferences(&client, me.id).await?))
 }
 
 #[utoipa::path(put, path = "/notifications/preferences", tag = "notifications",
@@ -154,18 +143,9 @@ pub async fn put_preferences(app: &App, req: Request) -> Reply {
 }
 
 fn unsubscribe_claims(app: &App, req: &Request) -> Result<(Uuid, Kind), HttpError> {
-    let bad = || {
-        Problem::bad_request(
-            "invalid_token",
-            "token",
-            "this unsubscribe link is not valid",
-        )
-    };
+    let bad = || Problem::bad_request("invalid_token", "token", "this unsubscribe link is not valid");
     let token = query_param(req, "token").ok_or_else(bad)?;
-    let claims = app
-        .tokens
-        .verify_purpose(&token, "unsubscribe")
-        .map_err(|_| bad())?;
+    let claims = app.tokens.verify_purpose(&token, "unsubscribe").map_err(|_| bad())?;
     let user = Uuid::parse_str(&claims.sub).map_err(|_| bad())?;
     let kind = Kind::parse(&claims.scope).ok_or_else(bad)?;
     Ok((user, kind))
@@ -181,13 +161,7 @@ pub async fn unsubscribe(app: &App, req: Request) -> Reply {
     let (user, kind) = unsubscribe_claims(app, &req)?;
     let client = app.db.get().await.map_err(anyhow::Error::from)?;
     repo::set_preference(&client, user, kind, Channel::InApp).await?;
-    json(
-        StatusCode::OK,
-        &Unsubscribed {
-            kind,
-            channel: Channel::InApp,
-        },
-    )
+    json(StatusCode::OK, &Unsubscribed { kind, channel: Channel::InApp })
 }
 
 #[utoipa::path(get, path = "/notifications/unsubscribe", tag = "notifications",

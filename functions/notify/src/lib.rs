@@ -16,10 +16,8 @@ use cs_events::{BoxBatch, BoxJob, ScheduledHandler, SqsEvent, SqsHandler};
 use cs_http::{handler, Handler};
 use cs_mail::{Mailer, SmtpMailer};
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    id: "notify/0001_notifications",
-    sql: include_str!("../migrations/0001_notifications.sql"),
-}];
+pub const MIGRATIONS: &[Migration] =
+    &[Migration { id: "notify/0001_notifications", sql: include_str!("../migrations/0001_notifications.sql") }];
 
 pub struct App {
     pub db: Pool,
@@ -36,8 +34,7 @@ impl App {
             db: cs_db::pool_from_env()?,
             mailer: Arc::new(SmtpMailer::from_env()?),
             tokens: Tokens::from_env()?,
-            public_url: std::env::var("PUBLIC_URL")
-                .unwrap_or_else(|_| "http://127.0.0.1:3000".into()),
+            public_url: std::env::var("PUBLIC_URL").unwrap_or_else(|_| "http://127.0.0.1:3000".into()),
         })
     }
 }
@@ -47,19 +44,10 @@ pub fn functions() -> Vec<(&'static str, Handler<App>)> {
         ("notify-list", handler!(App, handlers::list)),
         ("notify-unread-count", handler!(App, handlers::unread_count)),
         ("notify-mark-read", handler!(App, handlers::mark_read)),
-        (
-            "notify-get-preferences",
-            handler!(App, handlers::get_preferences),
-        ),
-        (
-            "notify-put-preferences",
-            handler!(App, handlers::put_preferences),
-        ),
+        ("notify-get-preferences", handler!(App, handlers::get_preferences)),
+        ("notify-put-preferences", handler!(App, handlers::put_preferences)),
         ("notify-unsubscribe", handler!(App, handlers::unsubscribe)),
-        (
-            "notify-unsubscribe-page",
-            handler!(App, handlers::unsubscribe_page),
-        ),
+        ("notify-unsubscribe-page", handler!(App, handlers::unsubscribe_page)),
     ]
 }
 

@@ -36,10 +36,7 @@ impl From<&Row> for NotificationRow {
 }
 
 pub fn cursor(n: &NotificationRow) -> Cursor {
-    Cursor {
-        at: n.updated_at,
-        id: n.id,
-    }
+    Cursor { at: n.updated_at, id: n.id }
 }
 
 /// Adds the notification, or joins the actor to the unread one of its group. Returns
@@ -47,13 +44,16 @@ pub fn cursor(n: &NotificationRow) -> Cursor {
 pub async fn upsert(db: &impl GenericClient, p: &Planned) -> anyhow::Result<bool> {
     let row = db
         .query_one(
-            &db.prepare_cached("INSERT INTO notifications AS n (id, user_id, type, subject_id, group_key, actor_ids, actor_count)
+            &db.prepare_cached(
+                "INSERT INTO notifications AS n (id, user_id, type, subject_id, group_key, actor_ids, actor_count)
              VALUES ($1, $2, $3, $4, $5, ARRAY[$6::uuid], 1)
              ON CONFLICT (user_id, group_key) WHERE read_at IS NULL DO UPDATE SET
                  actor_ids = (ARRAY[$6::uuid] || array_remove(n.actor_ids, $6::uuid))[1:10],
                  actor_count = n.actor_count + CASE WHEN $6::uuid = ANY(n.actor_ids) THEN 0 ELSE 1 END,
                  updated_at = clock_timestamp()
-             RETURNING (xmax = 0)").await?,
+             RETURNING (xmax = 0)",
+            )
+            .await?,
             &[&Uuid::now_v7(), &p.recipient, &p.kind.as_str(), &p.subject, &p.group_key, &p.actor],
         )
         .await?;
@@ -66,19 +66,19 @@ pub async fn page(
     kind: Option<Kind>,
     params: &PageParams,
 ) -> anyhow::Result<Vec<NotificationRow>> {
-    let (at, id) = params
-        .cursor
-        .map(|c| (Some(c.at), Some(c.id)))
-        .unwrap_or((None, None));
+    let (at, id) = params.cursor.map(|c| (Some(c.at), Some(c.id))).unwrap_or((None, None));
     let rows = db
         .query(
-            &db.prepare_cached("SELECT id, type, subject_id, actor_ids, actor_count, read_at, created_at, updated_at
+            &db.prepare_cached(
+                "SELECT id, type, subject_id, actor_ids, actor_count, read_at, created_at, updated_at
              FROM notifications
              WHERE user_id = $1
                AND ($2::text IS NULL OR type = $2)
                AND ($3::timestamptz IS NULL OR (updated_at, id) < ($3, $4))
              ORDER BY updated_at DESC, id DESC
-             LIMIT $5").await?,
+             LIMIT $5",
+            )
+            .await?,
             &[&user, &kind.map(Kind::as_str), &at, &id, &params.fetch()],
         )
         .await?;
@@ -95,36 +95,20 @@ pub struct Actor {
 pub async fn actors(db: &impl GenericClient, ids: &[Uuid]) -> anyhow::Result<HashMap<Uuid, Actor>> {
     let rows = db
         .query(
-            &db.prepare_cached(
-                "SELECT id, username, display_name, avatar_url FROM users WHERE id = ANY($1)",
-            )
-            .await?,
+            &db.prepare_cached("SELECT id, username, display_name, avatar_url FROM users WHERE id = ANY($1)").await?,
             &[&ids],
         )
         .await?;
     Ok(rows
         .iter()
-        .map(|r| {
-            (
-                r.get(0),
-                Actor {
-                    id: r.get(0),
-                    username: r.get(1),
-                    display_name: r.get(2),
-                    avatar_url: r.get(3),
-                },
-            )
-        })
+        .map(|r| (r.get(0), Actor { id: r.get(0), username: r.get(1), display_name: r.get(2), avatar_url: r.get(3) }))
         .collect())
 }
 
 pub async fn unread_count(db: &impl GenericClient, user: Uuid) -> anyhow::Result<i64> {
     Ok(db
         .query_one(
-            &db.prepare_cached(
-                "SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
-            )
-            .await?,
+            &db.prepare_cached("SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL").await?,
             &[&user],
         )
         .await?
@@ -132,11 +116,7 @@ pub async fn unread_count(db: &impl GenericClient, user: Uuid) -> anyhow::Result
 }
 
 /// Marks the user's notifications read: these ids, or all. Returns how many changed.
-pub async fn mark_read(
-    db: &impl GenericClient,
-    user: Uuid,
-    ids: Option<&[Uuid]>,
-) -> anyhow::Result<u64> {
+pub async fn mark_read(db: &impl GenericClient, user: Uuid, ids: Option<&[Uuid]>) -> anyhow::Result<u64> {
     Ok(db
         .execute(
             &db.prepare_cached(
@@ -150,40 +130,21 @@ pub async fn mark_read(
 }
 
 /// The user's channel for every kind, defaults filled in.
-pub async fn preferences(
-    db: &impl GenericClient,
-    user: Uuid,
-) -> anyhow::Result<Vec<(Kind, Channel)>> {
+pub async fn preferences(db: &impl GenericClient, user: Uuid) -> anyhow::Result<Vec<(Kind, Channel)>> {
     let rows = db
         .query(
-            &db.prepare_cached(
-                "SELECT type, channel FROM notification_preferences WHERE user_id = $1",
-            )
-            .await?,
+            &db.prepare_cached("SELECT type, channel FROM notification_preferences WHERE user_id = $1").await?,
             &[&user],
         )
         .await?;
     let chosen: HashMap<String, String> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
     Ok(Kind::ALL
         .into_iter()
-        .map(|k| {
-            (
-                k,
-                chosen
-                    .get(k.as_str())
-                    .and_then(|c| Channel::parse(c))
-                    .unwrap_or(k.default_channel()),
-            )
-        })
+        .map(|k| (k, chosen.get(k.as_str()).and_then(|c| Channel::parse(c)).unwrap_or(k.default_channel())))
         .collect())
 }
 
-pub async fn set_preference(
-    db: &impl GenericClient,
-    user: Uuid,
-    kind: Kind,
-    channel: Channel,
-) -> anyhow::Result<()> {
+pub async fn set_preference(db: &impl GenericClient, user: Uuid, kind: Kind, channel: Channel) -> anyhow::Result<()> {
     db.execute(
         &db.prepare_cached(
             "INSERT INTO notification_preferences (user_id, type, channel) VALUES ($1, $2, $3)
@@ -202,11 +163,7 @@ pub struct Recipient {
 }
 
 /// The recipient's address and chosen channel for `kind`; `None` if the user is gone.
-pub async fn recipient(
-    db: &impl GenericClient,
-    user: Uuid,
-    kind: Kind,
-) -> anyhow::Result<Option<Recipient>> {
+pub async fn recipient(db: &impl GenericClient, user: Uuid, kind: Kind) -> anyhow::Result<Option<Recipient>> {
     let row = db
         .query_opt(
             &db.prepare_cached(
@@ -220,20 +177,13 @@ pub async fn recipient(
         .await?;
     Ok(row.map(|r| Recipient {
         email: r.get(0),
-        channel: r
-            .get::<_, Option<String>>(1)
-            .and_then(|c| Channel::parse(&c))
-            .unwrap_or(kind.default_channel()),
+        channel: r.get::<_, Option<String>>(1).and_then(|c| Channel::parse(&c)).unwrap_or(kind.default_channel()),
     }))
 }
 
 pub async fn username(db: &impl GenericClient, user: Uuid) -> anyhow::Result<Option<String>> {
     Ok(db
-        .query_opt(
-            &db.prepare_cached("SELECT username FROM users WHERE id = $1")
-                .await?,
-            &[&user],
-        )
+        .query_opt(&db.prepare_cached("SELECT username FROM users WHERE id = $1").await?, &[&user])
         .await?
         .map(|r| r.get(0)))
 }
@@ -246,15 +196,14 @@ pub struct EmailRow {
     pub headers: Vec<(String, String)>,
 }
 
-pub async fn queue_email(
-    db: &impl GenericClient,
-    user: Uuid,
-    email: &cs_mail::Email,
-) -> anyhow::Result<Uuid> {
+pub async fn queue_email(db: &impl GenericClient, user: Uuid, email: &cs_mail::Email) -> anyhow::Result<Uuid> {
     let id = Uuid::now_v7();
     let headers = serde_json::to_value(&email.headers)?;
     db.execute(
-        &db.prepare_cached("INSERT INTO emails (id, user_id, to_address, subject, body, headers) VALUES ($1, $2, $3, $4, $5, $6)").await?,
+        &db.prepare_cached(
+            "INSERT INTO emails (id, user_id, to_address, subject, body, headers) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .await?,
         &[&id, &user, &email.to, &email.subject, &email.text, &headers],
     )
     .await?;
@@ -262,11 +211,7 @@ pub async fn queue_email(
 }
 
 /// Unsent emails: these ids, or (for the sweep) all older than a minute. Locked.
-pub async fn unsent_emails(
-    db: &impl GenericClient,
-    ids: Option<&[Uuid]>,
-    limit: i64,
-) -> anyhow::Result<Vec<EmailRow>> {
+pub async fn unsent_emails(db: &impl GenericClient, ids: Option<&[Uuid]>, limit: i64) -> anyhow::Result<Vec<EmailRow>> {
     let rows = db
         .query(
             &db.prepare_cached("SELECT id, to_address, subject, body, headers FROM emails
@@ -291,10 +236,7 @@ pub async fn unsent_emails(
 
 pub async fn email_sent(db: &impl GenericClient, id: Uuid) -> anyhow::Result<()> {
     db.execute(
-        &db.prepare_cached(
-            "UPDATE emails SET sent_at = now(), attempts = attempts + 1 WHERE id = $1",
-        )
-        .await?,
+        &db.prepare_cached("UPDATE emails SET sent_at = now(), attempts = attempts + 1 WHERE id = $1").await?,
         &[&id],
     )
     .await?;
@@ -303,10 +245,7 @@ pub async fn email_sent(db: &impl GenericClient, id: Uuid) -> anyhow::Result<()>
 
 pub async fn email_failed(db: &impl GenericClient, id: Uuid, error: &str) -> anyhow::Result<()> {
     db.execute(
-        &db.prepare_cached(
-            "UPDATE emails SET attempts = attempts + 1, last_error = $2 WHERE id = $1",
-        )
-        .await?,
+        &db.prepare_cached("UPDATE emails SET attempts = attempts + 1, last_error = $2 WHERE id = $1").await?,
         &[&id, &error],
     )
     .await?;

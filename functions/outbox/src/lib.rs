@@ -14,13 +14,8 @@ pub struct App {
 impl App {
     pub async fn from_env() -> anyhow::Result<Self> {
         let aws = cs_aws::sdk_config().await;
-        let queue = cs_aws::SqsQueue::new(
-            cs_aws::sqs(&aws),
-            std::env::var("QUEUE_PREFIX").unwrap_or_default(),
-        );
-        Ok(App {
-            relay: Relay::new(cs_db::pool_from_env()?, Arc::new(queue)),
-        })
+        let queue = cs_aws::SqsQueue::new(cs_aws::sqs(&aws), std::env::var("QUEUE_PREFIX").unwrap_or_default());
+        Ok(App { relay: Relay::new(cs_db::pool_from_env()?, Arc::new(queue)) })
     }
 }
 

@@ -3,10 +3,7 @@
 use crate::UserError;
 
 fn invalid(field: &'static str, message: impl Into<String>) -> UserError {
-    UserError::Invalid {
-        field,
-        message: message.into(),
-    }
+    UserError::Invalid { field, message: message.into() }
 }
 
 /// 3–30 characters of letters, digits and `_`; unique regardless of case.
@@ -21,10 +18,7 @@ impl Username {
             return Err(invalid("username", "username must be 3 to 30 characters"));
         }
         if !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(invalid(
-                "username",
-                "username may contain only letters, digits and _",
-            ));
+            return Err(invalid("username", "username may contain only letters, digits and _"));
         }
         Ok(Username(s.to_string()))
     }
@@ -87,26 +81,13 @@ impl std::fmt::Debug for Password {
 }
 
 /// Free text of bounded length with no control characters (newlines allowed when `multiline`).
-pub fn profile_text(
-    field: &'static str,
-    raw: &str,
-    max: usize,
-    multiline: bool,
-) -> Result<Option<String>, UserError> {
+pub fn profile_text(field: &'static str, raw: &str, max: usize, multiline: bool) -> Result<Option<String>, UserError> {
     let s = raw.trim();
     if s.chars().count() > max {
-        return Err(invalid(
-            field,
-            format!("{field} must be at most {max} characters"),
-        ));
+        return Err(invalid(field, format!("{field} must be at most {max} characters")));
     }
-    if s.chars()
-        .any(|c| c.is_control() && !(multiline && c == '\n'))
-    {
-        return Err(invalid(
-            field,
-            format!("{field} must not contain control characters"),
-        ));
+    if s.chars().any(|c| c.is_control() && !(multiline && c == '\n')) {
+        return Err(invalid(field, format!("{field} must not contain control characters")));
     }
     Ok((!s.is_empty()).then(|| s.to_string()))
 }
@@ -122,10 +103,7 @@ pub fn avatar_url(raw: &str) -> Result<Option<String>, UserError> {
         && s.len() > "https://".len()
         && !s.chars().any(|c| c.is_whitespace() || c.is_control());
     if !ok {
-        return Err(invalid(
-            "avatarUrl",
-            "avatarUrl must be an http(s) URL of at most 2048 characters",
-        ));
+        return Err(invalid("avatarUrl", "avatarUrl must be an http(s) URL of at most 2048 characters"));
     }
     Ok(Some(s.to_string()))
 }
@@ -145,29 +123,14 @@ mod tests {
     fn usernames() {
         assert_eq!(Username::parse(" Alice_1 ").unwrap().as_str(), "Alice_1");
         for bad in ["ab", "a b c", "émile", &"x".repeat(31), "semi;colon"] {
-            assert_eq!(
-                field(Username::parse(bad).unwrap_err()),
-                "username",
-                "{bad}"
-            );
+            assert_eq!(field(Username::parse(bad).unwrap_err()), "username", "{bad}");
         }
     }
 
     #[test]
     fn emails_are_lowercased_and_checked() {
-        assert_eq!(
-            Email::parse(" Bob@Example.COM ").unwrap().as_str(),
-            "bob@example.com"
-        );
-        for bad in [
-            "bob",
-            "bob@",
-            "@x.io",
-            "bob@localhost",
-            "a b@x.io",
-            "bob@x..io",
-            "bob@.x.io",
-        ] {
+        assert_eq!(Email::parse(" Bob@Example.COM ").unwrap().as_str(), "bob@example.com");
+        for bad in ["bob", "bob@", "@x.io", "bob@localhost", "a b@x.io", "bob@x..io", "bob@.x.io"] {
             assert_eq!(field(Email::parse(bad).unwrap_err()), "email", "{bad}");
         }
     }
@@ -175,34 +138,18 @@ mod tests {
     #[test]
     fn passwords_are_length_checked_and_never_printed() {
         assert!(Password::parse("12345678", "password").is_ok());
-        assert_eq!(
-            field(Password::parse("short", "password").unwrap_err()),
-            "password"
-        );
+        assert_eq!(field(Password::parse("short", "password").unwrap_err()), "password");
         assert!(Password::parse(&"p".repeat(129), "password").is_err());
-        assert_eq!(
-            format!(
-                "{:?}",
-                Password::parse("secret-secret", "password").unwrap()
-            ),
-            "Password(***)"
-        );
+        assert_eq!(format!("{:?}", Password::parse("secret-secret", "password").unwrap()), "Password(***)");
     }
 
     #[test]
     fn profile_fields() {
-        assert_eq!(
-            profile_text("bio", "  hi\nthere ", 500, true)
-                .unwrap()
-                .as_deref(),
-            Some("hi\nthere")
-        );
+        assert_eq!(profile_text("bio", "  hi\nthere ", 500, true).unwrap().as_deref(), Some("hi\nthere"));
         assert_eq!(profile_text("bio", "   ", 500, true).unwrap(), None);
         assert!(profile_text("displayName", "a\nb", 50, false).is_err());
         assert!(profile_text("displayName", &"x".repeat(51), 50, false).is_err());
-        assert!(avatar_url("https://cdn.example.com/a.png")
-            .unwrap()
-            .is_some());
+        assert!(avatar_url("https://cdn.example.com/a.png").unwrap().is_some());
         assert!(avatar_url("javascript:alert(1)").is_err());
     }
 }

@@ -4,10 +4,7 @@ use lambda_http::http::StatusCode;
 #[derive(Debug, thiserror::Error)]
 pub enum UserError {
     #[error("{message}")]
-    Invalid {
-        field: &'static str,
-        message: String,
-    },
+    Invalid { field: &'static str, message: String },
     #[error("that {field} is taken")]
     Taken { field: &'static str },
     #[error("user not found")]
@@ -62,35 +59,21 @@ impl From<UserError> for HttpError {
             UserError::Taken { field } => {
                 Problem::new(StatusCode::CONFLICT, &format!("{field}_taken"), detail).field(field)
             }
-            UserError::NotFound { field } => {
-                with(Problem::not_found("user_not_found", detail), field)
-            }
+            UserError::NotFound { field } => with(Problem::not_found("user_not_found", detail), field),
             UserError::NotYou { field } => with(Problem::forbidden("not_you", detail), field),
-            UserError::FollowSelf => Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "cannot_follow_self",
-                detail,
-            )
-            .field("followingId"),
-            UserError::CurrentPasswordRequired { field } => Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "current_password_required",
-                detail,
-            )
-            .field(field),
-            UserError::WrongPassword => {
-                Problem::forbidden("wrong_password", detail).field("currentPassword")
+            UserError::FollowSelf => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "cannot_follow_self", detail).field("followingId")
             }
-            UserError::BadCredentials => {
-                Problem::new(StatusCode::UNAUTHORIZED, "invalid_credentials", detail)
+            UserError::CurrentPasswordRequired { field } => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "current_password_required", detail).field(field)
             }
+            UserError::WrongPassword => Problem::forbidden("wrong_password", detail).field("currentPassword"),
+            UserError::BadCredentials => Problem::new(StatusCode::UNAUTHORIZED, "invalid_credentials", detail),
             UserError::BadRefreshToken => {
-                Problem::new(StatusCode::UNAUTHORIZED, "invalid_refresh_token", detail)
-                    .field("refreshToken")
+                Problem::new(StatusCode::UNAUTHORIZED, "invalid_refresh_token", detail).field("refreshToken")
             }
             UserError::RefreshTokenReused => {
-                Problem::new(StatusCode::UNAUTHORIZED, "refresh_token_reused", detail)
-                    .field("refreshToken")
+                Problem::new(StatusCode::UNAUTHORIZED, "refresh_token_reused", detail).field("refreshToken")
             }
             UserError::BadAccessToken => Problem::unauthorized(detail),
             UserError::RateLimited { retry_after, limit } => {

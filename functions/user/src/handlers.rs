@@ -4,8 +4,8 @@
 use chrono::{Duration as Days, Utc};
 use cs_events::DomainEvent;
 use cs_http::{
-    bearer_token, caller, json, json_body, json_with_headers, no_content, parse_uuid, path_uuid,
-    Body, Caller, HttpError, Page, PageParams, Problem, Request, RequestExt, Response,
+    caller, json, json_body, json_with_headers, no_content, optional_caller, parse_uuid, path_uuid, Body, Caller,
+    HttpError, Page, PageParams, Problem, Request, RequestExt, Response,
 };
 use lambda_http::{http::StatusCode, request::RequestContext};
 use uuid::Uuid;
@@ -26,24 +26,9 @@ fn me(req: &Request) -> Result<Caller, UserError> {
     caller(req)?.ok_or(UserError::BadAccessToken)
 }
 
-/// The caller on a route where a token is optional: from the authorizer if it ran, else
-/// from a Bearer token checked here. A token that is sent must be valid.
+/// The caller on a route where a token is optional.
 fn viewer(app: &App, req: &Request) -> Result<Option<Uuid>, UserError> {
-    if let Some(c) = caller(req)? {
-        return Ok(Some(c.id));
-    }
-    match bearer_token(req) {
-        None => Ok(None),
-        Some(token) => {
-            let claims = app
-                .tokens
-                .verify(token)
-                .map_err(|_| UserError::BadAccessToken)?;
-            Ok(Some(
-                Uuid::parse_str(&claims.sub).map_err(|_| UserError::BadAccessToken)?,
-            ))
-        }
-    }
+    Ok(optional_caller(req, |token| app.tokens.verify(token).ok().and_then(|c| Uuid::parse_str(&c.sub).ok()))?)
 }
 
 fn source_ip(req: &Request) -> String {
@@ -84,12 +69,8 @@ pub async fn register(app: &App, req: Request) -> Reply {
 
     let mut client = app.db.get().await.map_err(UserError::from)?;
     let tx = client.transaction().await.map_err(UserError::from)?;
-    let new = NewUser {
-        id: Uuid::now_v7(),
-        username: username.as_str(),
-        email: email.as_str(),
-        hashed_password: &hashed,
-    };
+    let new =
+        NewUser { id: Uuid::now_v7(), username: username.as_str(), email: email.as_str(), hashed_password: &hashed };
     let user = repo::insert_user(&tx, &new).await?;
     let (access_token, refresh_token, expires_in) = start_session(app, &tx, &user).await?;
     tx.commit().await.map_err(UserError::from)?;
@@ -97,13 +78,7 @@ pub async fn register(app: &App, req: Request) -> Reply {
     let view = UserView::for_viewer(user, Some(new.id));
     json(
         StatusCode::CREATED,
-        &AuthResponse {
-            user: view,
-            access_token,
-            refresh_token,
-            expires_in,
-            token_type: "Bearer",
-        },
+        &AuthResponse { user: view, access_token, refresh_token, expires_in, token_type: "Bearer" },
     )
 }
 
@@ -119,24 +94,13 @@ pub async fn register(app: &App, req: Request) -> Reply {
 pub async fn login(app: &App, req: Request) -> Reply {
     let body: LoginBody = json_body(&req)?;
     if body.email.trim().is_empty() {
-        return Err(UserError::Invalid {
-            field: "email",
-            message: "email is required".into(),
-        }
-        .into());
+        return Err(UserError::Invalid { field: "email", message: "email is required".into() }.into());
     }
-    let limit_headers = app
-        .limits
-        .check_login(app, &body.email, &source_ip(&req))
-        .await?;
+    let limit_headers = app.limits.check_login(app, &body.email, &source_ip(&req)).await?;
 
     let client = app.db.get().await.map_err(UserError::from)?;
     let user = repo::user_by_email(&client, &body.email).await?;
-    let ok = cs_auth::verify_password_or_dummy(
-        body.password,
-        user.as_ref().map(|u| u.hashed_password.clone()),
-    )
-    .await?;
+    let ok = cs_auth::verify_password_or_dummy(body.password, user.as_ref().map(|u| u.hashed_password.clone())).await?;
     let user = match user {
         Some(user) if ok => user,
         _ => return Err(UserError::BadCredentials.into()),
@@ -145,13 +109,7 @@ pub async fn login(app: &App, req: Request) -> Reply {
     let view = UserView::for_viewer(user.clone(), Some(user.id));
     json_with_headers(
         StatusCode::OK,
-        &AuthResponse {
-            user: view,
-            access_token,
-            refresh_token,
-            expires_in,
-            token_type: "Bearer",
-        },
+        &AuthResponse { user: view, access_token, refresh_token, expires_in, token_type: "Bearer" },
         &limit_headers,
     )
 }
@@ -169,9 +127,7 @@ pub async fn get_user(app: &App, req: Request) -> Reply {
     let id = path_uuid(&req, "userId")?;
     let viewer = viewer(app, &req)?;
     let client = app.db.get().await.map_err(UserError::from)?;
-    let user = repo::user_by_id(&client, id)
-        .await?
-        .ok_or(UserError::NotFound { field: None })?;
+    let user = repo::user_by_id(&client, id).await?.ok_or(UserError::NotFound { field: None })?;
     json(StatusCode::OK, &UserView::for_viewer(user, viewer))
 }
 
@@ -192,56 +148,27 @@ pub async fn update_user(app: &App, req: Request) -> Reply {
     let id = path_uuid(&req, "userId")?;
     let me = me(&req)?;
     if me.id != id {
-        return Err(UserError::NotYou {
-            field: Some("userId"),
-        }
-        .into());
+        return Err(UserError::NotYou { field: Some("userId") }.into());
     }
     let body: UpdateUserBody = json_body(&req)?;
     let mut change = ProfileChange {
-        username: body
-            .username
-            .as_deref()
-            .map(Username::parse)
-            .transpose()?
-            .map(|u| u.as_str().to_string()),
-        email: body
-            .email
-            .as_deref()
-            .map(Email::parse)
-            .transpose()?
-            .map(|e| e.as_str().to_string()),
+        username: body.username.as_deref().map(Username::parse).transpose()?.map(|u| u.as_str().to_string()),
+        email: body.email.as_deref().map(Email::parse).transpose()?.map(|e| e.as_str().to_string()),
         display_name: body
             .display_name
             .map(|v| v.map_or(Ok(None), |s| profile_text("displayName", &s, 50, false)))
             .transpose()?,
-        bio: body
-            .bio
-            .map(|v| v.map_or(Ok(None), |s| profile_text("bio", &s, 500, true)))
-            .transpose()?,
-        avatar_url: body
-            .avatar_url
-            .map(|v| v.map_or(Ok(None), |s| avatar_url(&s)))
-            .transpose()?,
+        bio: body.bio.map(|v| v.map_or(Ok(None), |s| profile_text("bio", &s, 500, true))).transpose()?,
+        avatar_url: body.avatar_url.map(|v| v.map_or(Ok(None), |s| avatar_url(&s))).transpose()?,
         hashed_password: None,
     };
-    let new_password = body
-        .password
-        .as_deref()
-        .map(|p| Password::parse(p, "password"))
-        .transpose()?;
+    let new_password = body.password.as_deref().map(|p| Password::parse(p, "password")).transpose()?;
 
     let mut client = app.db.get().await.map_err(UserError::from)?;
-    let current = repo::user_by_id(&client, id)
-        .await?
-        .ok_or(UserError::NotFound { field: None })?;
+    let current = repo::user_by_id(&client, id).await?.ok_or(UserError::NotFound { field: None })?;
     let email_changes = change.email.as_ref().is_some_and(|e| *e != current.email);
     if email_changes || new_password.is_some() {
-        let given = body
-            .current_password
-            .ok_or(UserError::CurrentPasswordRequired {
-                field: "currentPassword",
-            })?;
+        let given = body.current_password.ok_or(UserError::CurrentPasswordRequired { field: "currentPassword" })?;
         if !cs_auth::verify_password(given, current.hashed_password.clone()).await? {
             return Err(UserError::WrongPassword.into());
         }
@@ -251,9 +178,7 @@ pub async fn update_user(app: &App, req: Request) -> Reply {
     }
 
     let tx = client.transaction().await.map_err(UserError::from)?;
-    let user = repo::update_user(&tx, id, &change)
-        .await?
-        .ok_or(UserError::NotFound { field: None })?;
+    let user = repo::update_user(&tx, id, &change).await?.ok_or(UserError::NotFound { field: None })?;
     if new_password.is_some() {
         // A new password signs out every other session.
         repo::revoke_all_for_user(&tx, id).await?;
@@ -269,10 +194,7 @@ fn edge(req: &Request) -> Result<(Uuid, Uuid), HttpError> {
     let follower = parse_uuid("followerId", &body.follower_id)?;
     let following = parse_uuid("followingId", &body.following_id)?;
     if follower != me.id {
-        return Err(UserError::NotYou {
-            field: Some("followerId"),
-        }
-        .into());
+        return Err(UserError::NotYou { field: Some("followerId") }.into());
     }
     if follower == following {
         return Err(UserError::FollowSelf.into());
@@ -296,11 +218,7 @@ pub async fn follow(app: &App, req: Request) -> Reply {
     let mut client = app.db.get().await.map_err(UserError::from)?;
     let tx = client.transaction().await.map_err(UserError::from)?;
     let outbox = if repo::follow(&tx, follower, following).await? {
-        let event = DomainEvent::Followed {
-            follower_id: follower,
-            following_id: following,
-        }
-        .into_event();
+        let event = DomainEvent::Followed { follower_id: follower, following_id: following }.into_event();
         cs_events::emit(&tx, &event).await?
     } else {
         Vec::new()
@@ -323,14 +241,19 @@ pub async fn follow(app: &App, req: Request) -> Reply {
     ))]
 pub async fn unfollow(app: &App, req: Request) -> Reply {
     let (follower, following) = edge(&req)?;
-    let client = app.db.get().await.map_err(UserError::from)?;
+    let mut client = app.db.get().await.map_err(UserError::from)?;
     if !repo::user_exists(&client, following).await? {
-        return Err(UserError::NotFound {
-            field: Some("followingId"),
-        }
-        .into());
+        return Err(UserError::NotFound { field: Some("followingId") }.into());
     }
-    repo::unfollow(&client, follower, following).await?;
+    let tx = client.transaction().await.map_err(UserError::from)?;
+    let outbox = if repo::unfollow(&tx, follower, following).await? {
+        let event = DomainEvent::Unfollowed { follower_id: follower, following_id: following }.into_event();
+        cs_events::emit(&tx, &event).await?
+    } else {
+        Vec::new()
+    };
+    tx.commit().await.map_err(UserError::from)?;
+    app.relay.publish(&outbox).await;
     no_content()
 }
 
@@ -390,9 +313,7 @@ pub async fn refresh(app: &App, req: Request) -> Reply {
     let hash = cs_auth::hash_refresh_token(&body.refresh_token);
     let mut client = app.db.get().await.map_err(UserError::from)?;
     let tx = client.transaction().await.map_err(UserError::from)?;
-    let token = repo::refresh_token_for_update(&tx, &hash)
-        .await?
-        .ok_or(UserError::BadRefreshToken)?;
+    let token = repo::refresh_token_for_update(&tx, &hash).await?.ok_or(UserError::BadRefreshToken)?;
     if token.revoked_at.is_some() || token.expires_at <= Utc::now() {
         return Err(UserError::BadRefreshToken.into());
     }
@@ -402,30 +323,14 @@ pub async fn refresh(app: &App, req: Request) -> Reply {
         tx.commit().await.map_err(UserError::from)?;
         return Err(UserError::RefreshTokenReused.into());
     }
-    let user = repo::user_by_id(&tx, token.user_id)
-        .await?
-        .ok_or(UserError::BadRefreshToken)?;
+    let user = repo::user_by_id(&tx, token.user_id).await?.ok_or(UserError::BadRefreshToken)?;
     repo::mark_replaced(&tx, token.id).await?;
     let (refresh_token, next_hash) = cs_auth::new_refresh_token();
-    repo::insert_refresh_token(
-        &tx,
-        token.family_id,
-        user.id,
-        &next_hash,
-        Utc::now() + Days::days(REFRESH_TTL_DAYS),
-    )
-    .await?;
+    repo::insert_refresh_token(&tx, token.family_id, user.id, &next_hash, Utc::now() + Days::days(REFRESH_TTL_DAYS))
+        .await?;
     tx.commit().await.map_err(UserError::from)?;
     let (access_token, expires_in) = app.tokens.issue(user.id, &user.username)?;
-    json(
-        StatusCode::OK,
-        &TokenResponse {
-            access_token,
-            refresh_token,
-            expires_in,
-            token_type: "Bearer",
-        },
-    )
+    json(StatusCode::OK, &TokenResponse { access_token, refresh_token, expires_in, token_type: "Bearer" })
 }
 
 #[utoipa::path(post, path = "/auth/logout", tag = "auth",
@@ -450,9 +355,5 @@ pub async fn logout(app: &App, req: Request) -> Reply {
 #[utoipa::path(get, path = "/.well-known/jwks.json", tag = "auth",
     responses((status = 200, description = "The keys that verify access tokens (RS256)", body = Jwks)))]
 pub async fn jwks(app: &App, _req: Request) -> Reply {
-    json_with_headers(
-        StatusCode::OK,
-        &app.tokens.jwks(),
-        &[("cache-control", "public, max-age=300".to_string())],
-    )
+    json_with_headers(StatusCode::OK, &app.tokens.jwks(), &[("cache-control", "public, max-age=300".to_string())])
 }

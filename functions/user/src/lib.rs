@@ -19,10 +19,8 @@ use cs_http::{handler, Handler};
 pub use error::UserError;
 pub use limits::LoginLimits;
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    id: "user/0001_users",
-    sql: include_str!("../migrations/0001_users.sql"),
-}];
+pub const MIGRATIONS: &[Migration] =
+    &[Migration { id: "user/0001_users", sql: include_str!("../migrations/0001_users.sql") }];
 
 /// What every user-service function needs, built once per cold start.
 pub struct App {
@@ -39,12 +37,8 @@ impl App {
     /// `RATE_LIMIT_TABLE`, and the `LOGIN_LIMIT_*` settings.
     pub async fn from_env() -> anyhow::Result<Self> {
         let aws = cs_aws::sdk_config().await;
-        let table = std::env::var("RATE_LIMIT_TABLE")
-            .unwrap_or_else(|_| "connectsphere-rate-limits".into());
-        let queue = SqsQueue::new(
-            cs_aws::sqs(&aws),
-            std::env::var("QUEUE_PREFIX").unwrap_or_default(),
-        );
+        let table = std::env::var("RATE_LIMIT_TABLE").unwrap_or_else(|_| "connectsphere-rate-limits".into());
+        let queue = SqsQueue::new(cs_aws::sqs(&aws), std::env::var("QUEUE_PREFIX").unwrap_or_default());
         let db = cs_db::pool_from_env()?;
         Ok(App {
             relay: Relay::new(db.clone(), Arc::new(queue)),

@@ -45,16 +45,9 @@ impl LoginLimits {
     ) -> Result<Vec<(&'static str, String)>, UserError> {
         let account = app
             .limiter
-            .hit(
-                &format!("login:account:{}", email.trim().to_lowercase()),
-                self.per_account,
-                self.account_window,
-            )
+            .hit(&format!("login:account:{}", email.trim().to_lowercase()), self.per_account, self.account_window)
             .await;
-        let address = app
-            .limiter
-            .hit(&format!("login:ip:{ip}"), self.per_ip, self.ip_window)
-            .await;
+        let address = app.limiter.hit(&format!("login:ip:{ip}"), self.per_ip, self.ip_window).await;
         let (account, address) = match (account, address) {
             (Ok(a), Ok(b)) => (a, b),
             (Err(e), _) | (_, Err(e)) => {
@@ -64,24 +57,14 @@ impl LoginLimits {
         };
         for d in [account, address] {
             if !d.allowed {
-                return Err(UserError::RateLimited {
-                    retry_after: d.reset_after.as_secs().max(1),
-                    limit: d.limit,
-                });
+                return Err(UserError::RateLimited { retry_after: d.reset_after.as_secs().max(1), limit: d.limit });
             }
         }
-        let tighter = if account.remaining <= address.remaining {
-            account
-        } else {
-            address
-        };
+        let tighter = if account.remaining <= address.remaining { account } else { address };
         Ok(vec![
             ("x-ratelimit-limit", tighter.limit.to_string()),
             ("x-ratelimit-remaining", tighter.remaining.to_string()),
-            (
-                "x-ratelimit-reset",
-                tighter.reset_after.as_secs().to_string(),
-            ),
+            ("x-ratelimit-reset", tighter.reset_after.as_secs().to_string()),
         ])
     }
 }

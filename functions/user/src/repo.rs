@@ -64,10 +64,7 @@ pub async fn insert_user(db: &impl GenericClient, u: &NewUser<'_>) -> Result<Use
         "INSERT INTO users AS u (id, username, email, hashed_password) VALUES ($1, $2, $3, $4) RETURNING {USER_COLUMNS}"
     );
     let row = db
-        .query_one(
-            &db.prepare_cached(&sql).await?,
-            &[&u.id, &u.username, &u.email, &u.hashed_password],
-        )
+        .query_one(&db.prepare_cached(&sql).await?, &[&u.id, &u.username, &u.email, &u.hashed_password])
         .await
         .map_err(taken)?;
     Ok(UserRow::from(&row))
@@ -75,34 +72,16 @@ pub async fn insert_user(db: &impl GenericClient, u: &NewUser<'_>) -> Result<Use
 
 pub async fn user_by_id(db: &impl GenericClient, id: Uuid) -> Result<Option<UserRow>, UserError> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
-    Ok(db
-        .query_opt(&db.prepare_cached(&sql).await?, &[&id])
-        .await?
-        .as_ref()
-        .map(UserRow::from))
+    Ok(db.query_opt(&db.prepare_cached(&sql).await?, &[&id]).await?.as_ref().map(UserRow::from))
 }
 
-pub async fn user_by_email(
-    db: &impl GenericClient,
-    email: &str,
-) -> Result<Option<UserRow>, UserError> {
+pub async fn user_by_email(db: &impl GenericClient, email: &str) -> Result<Option<UserRow>, UserError> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE lower(u.email) = lower($1)");
-    Ok(db
-        .query_opt(&db.prepare_cached(&sql).await?, &[&email])
-        .await?
-        .as_ref()
-        .map(UserRow::from))
+    Ok(db.query_opt(&db.prepare_cached(&sql).await?, &[&email]).await?.as_ref().map(UserRow::from))
 }
 
 pub async fn user_exists(db: &impl GenericClient, id: Uuid) -> Result<bool, UserError> {
-    Ok(db
-        .query_opt(
-            &db.prepare_cached("SELECT 1 FROM users WHERE id = $1")
-                .await?,
-            &[&id],
-        )
-        .await?
-        .is_some())
+    Ok(db.query_opt(&db.prepare_cached("SELECT 1 FROM users WHERE id = $1").await?, &[&id]).await?.is_some())
 }
 
 /// A change to a profile: `None` leaves a column as it is; `Some(None)` clears it.
@@ -116,11 +95,7 @@ pub struct ProfileChange {
     pub avatar_url: Option<Option<String>>,
 }
 
-pub async fn update_user(
-    db: &impl GenericClient,
-    id: Uuid,
-    c: &ProfileChange,
-) -> Result<Option<UserRow>, UserError> {
+pub async fn update_user(db: &impl GenericClient, id: Uuid, c: &ProfileChange) -> Result<Option<UserRow>, UserError> {
     let sql = format!(
         "UPDATE users u SET
             username        = COALESCE($2, u.username),
@@ -156,12 +131,9 @@ pub async fn update_user(
 }
 
 /// Adds the edge and both counters in one statement; following twice changes nothing.
-/// An unknown user on either side is reported by the field that named it.
-pub async fn follow(
-    db: &impl GenericClient,
-    follower: Uuid,
-    following: Uuid,
-) -> Result<bool, UserError> {
+/// An unknown user on either side is reported by the field that named it. Returns whether
+/// the edge is new.
+pub async fn follow(db: &impl GenericClient, follower: Uuid, following: Uuid) -> Result<bool, UserError> {
     let result = db
         .execute(
             &db.prepare_cached(
@@ -181,38 +153,32 @@ pub async fn follow(
     match result {
         Ok(updated) => Ok(updated > 0),
         Err(err) => match err.as_db_error().and_then(|d| d.constraint()) {
-            Some("followers_user_id_fkey") => Err(UserError::NotFound {
-                field: Some("followingId"),
-            }),
-            Some("followers_follower_id_fkey") => Err(UserError::NotFound {
-                field: Some("followerId"),
-            }),
+            Some("followers_user_id_fkey") => Err(UserError::NotFound { field: Some("followingId") }),
+            Some("followers_follower_id_fkey") => Err(UserError::NotFound { field: Some("followerId") }),
             _ => Err(err.into()),
         },
     }
 }
 
 /// Removes the edge and both counters in one statement; unfollowing twice changes nothing.
-pub async fn unfollow(
-    db: &impl GenericClient,
-    follower: Uuid,
-    following: Uuid,
-) -> Result<(), UserError> {
-    db.execute(
-        &db.prepare_cached(
-            "WITH edge AS (
+/// Returns whether there was an edge.
+pub async fn unfollow(db: &impl GenericClient, follower: Uuid, following: Uuid) -> Result<bool, UserError> {
+    let updated = db
+        .execute(
+            &db.prepare_cached(
+                "WITH edge AS (
              DELETE FROM followers WHERE user_id = $1 AND follower_id = $2 RETURNING 1
          )
          UPDATE users SET
              followers_count = followers_count - (id = $1)::int,
              following_count = following_count - (id = $2)::int
          WHERE id IN ($1, $2) AND EXISTS (SELECT 1 FROM edge)",
+            )
+            .await?,
+            &[&following, &follower],
         )
-        .await?,
-        &[&following, &follower],
-    )
-    .await?;
-    Ok(())
+        .await?;
+    Ok(updated > 0)
 }
 
 /// Which side of the follow graph a list walks.
@@ -235,10 +201,7 @@ pub async fn follow_page(
         Direction::Followers => ("user_id", "follower_id"),
         Direction::Following => ("follower_id", "user_id"),
     };
-    let (at, id) = page
-        .cursor
-        .map(|c| (Some(c.at), Some(c.id)))
-        .unwrap_or((None, None));
+    let (at, id) = page.cursor.map(|c| (Some(c.at), Some(c.id))).unwrap_or((None, None));
     let sql = format!(
         "SELECT {USER_COLUMNS}, f.created_at
          FROM followers f JOIN users u ON u.id = f.{other}
@@ -247,20 +210,12 @@ pub async fn follow_page(
          ORDER BY f.created_at DESC, f.{other} DESC
          LIMIT $4"
     );
-    let rows = db
-        .query(
-            &db.prepare_cached(&sql).await?,
-            &[&subject, &at, &id, &page.fetch()],
-        )
-        .await?;
+    let rows = db.query(&db.prepare_cached(&sql).await?, &[&subject, &at, &id, &page.fetch()]).await?;
     Ok(rows.iter().map(|r| (UserRow::from(r), r.get(11))).collect())
 }
 
 pub fn edge_cursor(row: &(UserRow, DateTime<Utc>)) -> Cursor {
-    Cursor {
-        at: row.1,
-        id: row.0.id,
-    }
+    Cursor { at: row.1, id: row.0.id }
 }
 
 // ---- refresh tokens ----------------------------------------------------------------
@@ -282,7 +237,10 @@ pub async fn insert_refresh_token(
     expires_at: DateTime<Utc>,
 ) -> Result<(), UserError> {
     db.execute(
-        &db.prepare_cached("INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, expires_at) VALUES ($1, $2, $3, $4, $5)").await?,
+        &db.prepare_cached(
+            "INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .await?,
         &[&Uuid::now_v7(), &family_id, &user_id, &hash, &expires_at],
     )
     .await?;
@@ -290,10 +248,7 @@ pub async fn insert_refresh_token(
 }
 
 /// The token with this hash, locked for the rest of the transaction.
-pub async fn refresh_token_for_update(
-    db: &impl GenericClient,
-    hash: &[u8],
-) -> Result<Option<RefreshRow>, UserError> {
+pub async fn refresh_token_for_update(db: &impl GenericClient, hash: &[u8]) -> Result<Option<RefreshRow>, UserError> {
     let row = db
         .query_opt(
             &db.prepare_cached(
@@ -315,18 +270,15 @@ pub async fn refresh_token_for_update(
 }
 
 pub async fn mark_replaced(db: &impl GenericClient, id: Uuid) -> Result<(), UserError> {
-    db.execute(
-        &db.prepare_cached("UPDATE refresh_tokens SET replaced_at = now() WHERE id = $1")
-            .await?,
-        &[&id],
-    )
-    .await?;
+    db.execute(&db.prepare_cached("UPDATE refresh_tokens SET replaced_at = now() WHERE id = $1").await?, &[&id])
+        .await?;
     Ok(())
 }
 
 pub async fn revoke_family(db: &impl GenericClient, family_id: Uuid) -> Result<(), UserError> {
     db.execute(
-        &db.prepare_cached("UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL").await?,
+        &db.prepare_cached("UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL")
+            .await?,
         &[&family_id],
     )
     .await?;
@@ -335,7 +287,8 @@ pub async fn revoke_family(db: &impl GenericClient, family_id: Uuid) -> Result<(
 
 pub async fn revoke_all_for_user(db: &impl GenericClient, user_id: Uuid) -> Result<(), UserError> {
     db.execute(
-        &db.prepare_cached("UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL").await?,
+        &db.prepare_cached("UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL")
+            .await?,
         &[&user_id],
     )
     .await?;

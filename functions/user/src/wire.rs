@@ -97,10 +97,7 @@ impl UserView {
     /// The view for `viewer`: with the email when it is the user themself.
     pub fn for_viewer(u: UserRow, viewer: Option<Uuid>) -> Self {
         let email = (viewer == Some(u.id)).then(|| u.email.clone());
-        UserView {
-            email,
-            ..Self::public(u)
-        }
+        UserView { email, ..Self::public(u) }
     }
 }
 

@@ -7,9 +7,7 @@ use user::repo::{self, Direction, NewUser};
 use uuid::Uuid;
 
 async fn db() -> Pool {
-    let url = cs_db::testing::fresh_database(user::MIGRATIONS)
-        .await
-        .unwrap();
+    let url = cs_db::testing::fresh_database(user::MIGRATIONS).await.unwrap();
     cs_db::connect(&url, 8).unwrap()
 }
 
@@ -18,17 +16,7 @@ async fn user(db: &Pool, name: &str) -> Uuid {
     let id = Uuid::now_v7();
     let name = format!("{name}_{}", &id.simple().to_string()[24..]);
     let email = format!("{name}@example.com");
-    repo::insert_user(
-        &client,
-        &NewUser {
-            id,
-            username: &name,
-            email: &email,
-            hashed_password: "x",
-        },
-    )
-    .await
-    .unwrap();
+    repo::insert_user(&client, &NewUser { id, username: &name, email: &email, hashed_password: "x" }).await.unwrap();
     id
 }
 
@@ -45,14 +33,10 @@ async fn concurrent_follows_keep_counters_exact() {
     for fan in &fans {
         for _ in 0..3 {
             let (db, fan) = (db.clone(), *fan);
-            tasks.push(tokio::spawn(async move {
-                repo::follow(&db.get().await.unwrap(), fan, star).await
-            }));
+            tasks.push(tokio::spawn(async move { repo::follow(&db.get().await.unwrap(), fan, star).await }));
         }
         let (db, fan) = (db.clone(), *fan);
-        tasks.push(tokio::spawn(async move {
-            repo::follow(&db.get().await.unwrap(), star, fan).await
-        }));
+        tasks.push(tokio::spawn(async move { repo::follow(&db.get().await.unwrap(), star, fan).await }));
     }
     for t in tasks {
         t.await.unwrap().unwrap();
@@ -60,11 +44,7 @@ async fn concurrent_follows_keep_counters_exact() {
     let client = db.get().await.unwrap();
     let s = repo::user_by_id(&client, star).await.unwrap().unwrap();
     assert_eq!((s.followers_count, s.following_count), (20, 20));
-    let edges: i64 = client
-        .query_one("SELECT count(*) FROM followers", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let edges: i64 = client.query_one("SELECT count(*) FROM followers", &[]).await.unwrap().get(0);
     assert_eq!(edges, 40);
 
     for fan in &fans[..5] {
@@ -86,15 +66,10 @@ async fn follow_pages_walk_newest_first_and_stop() {
         repo::follow(&client, me, other).await.unwrap();
         followed.push(other);
     }
-    let mut params = PageParams {
-        limit: 3,
-        cursor: None,
-    };
+    let mut params = PageParams { limit: 3, cursor: None };
     let mut walked = Vec::new();
     loop {
-        let rows = repo::follow_page(&client, me, Direction::Following, &params)
-            .await
-            .unwrap();
+        let rows = repo::follow_page(&client, me, Direction::Following, &params).await.unwrap();
         let page = cs_http::Page::from_rows(rows, &params, repo::edge_cursor);
         walked.extend(page.items.iter().map(|(u, _)| u.id));
         match page.next_cursor {
@@ -104,16 +79,7 @@ async fn follow_pages_walk_newest_first_and_stop() {
     }
     followed.reverse();
     assert_eq!(walked, followed);
-    let none = repo::follow_page(
-        &client,
-        me,
-        Direction::Followers,
-        &PageParams {
-            limit: 3,
-            cursor: None,
-        },
-    )
-    .await
-    .unwrap();
+    let none =
+        repo::follow_page(&client, me, Direction::Followers, &PageParams { limit: 3, cursor: None }).await.unwrap();
     assert!(none.is_empty());
 }

@@ -15,9 +15,7 @@ impl Authorizer {
     pub fn from_jwks(jwks: &Value, issuer: &str, audience: &str) -> anyhow::Result<Self> {
         let mut keys = HashMap::new();
         for key in jwks["keys"].as_array().into_iter().flatten() {
-            let (Some(kid), Some(n), Some(e)) =
-                (key["kid"].as_str(), key["n"].as_str(), key["e"].as_str())
-            else {
+            let (Some(kid), Some(n), Some(e)) = (key["kid"].as_str(), key["n"].as_str(), key["e"].as_str()) else {
                 continue;
             };
             keys.insert(kid.to_string(), DecodingKey::from_rsa_components(n, e)?);
@@ -41,8 +39,6 @@ impl Authorizer {
         };
         let kid = jsonwebtoken::decode_header(token).ok()?.kid?;
         let key = self.keys.get(&kid)?;
-        jsonwebtoken::decode::<Map<String, Value>>(token, key, &self.validation)
-            .ok()
-            .map(|d| d.claims)
+        jsonwebtoken::decode::<Map<String, Value>>(token, key, &self.validation).ok().map(|d| d.claims)
     }
 }

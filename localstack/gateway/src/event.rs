@@ -62,10 +62,7 @@ pub fn build(
         Err(_) => (STANDARD.encode(req.body), true),
     };
     let now = chrono::Utc::now();
-    let path_params: HashMap<&str, &str> = params
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let path_params: HashMap<&str, &str> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
 
     let mut event = json!({
         "version": "2.0",
@@ -109,23 +106,15 @@ pub fn build(
         // API Gateway hands claims to the function as strings.
         let claims: Map<String, Value> = claims
             .iter()
-            .map(|(k, v)| {
-                (
-                    k.clone(),
-                    Value::String(v.as_str().map_or_else(|| v.to_string(), str::to_string)),
-                )
-            })
+            .map(|(k, v)| (k.clone(), Value::String(v.as_str().map_or_else(|| v.to_string(), str::to_string))))
             .collect();
-        event["requestContext"]["authorizer"] =
-            json!({ "jwt": { "claims": claims, "scopes": null } });
+        event["requestContext"]["authorizer"] = json!({ "jwt": { "claims": claims, "scopes": null } });
     }
     event
 }
 
 fn decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s)
-        .decode_utf8_lossy()
-        .into_owned()
+    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
 /// The event as the function sees it, through the same conversion the Lambda runtime uses.

@@ -20,7 +20,7 @@ pub struct Functions {
 
 /// Every service's migrations, in the order they must run.
 pub fn migrations() -> Vec<Migration> {
-    [cs_events::MIGRATIONS, user::MIGRATIONS, notify::MIGRATIONS].concat()
+    [cs_events::MIGRATIONS, user::MIGRATIONS, notify::MIGRATIONS, feed::MIGRATIONS].concat()
 }
 
 /// One service's functions of each kind, sharing one `App`.
@@ -36,22 +36,15 @@ impl Functions {
         let app = Arc::new(service.app);
         for (name, handler) in service.http {
             let app = Arc::clone(&app);
-            self.http.insert(
-                name.into(),
-                Arc::new(move |req| handler(Arc::clone(&app), req)),
-            );
+            self.http.insert(name.into(), Arc::new(move |req| handler(Arc::clone(&app), req)));
         }
         for (name, handler) in service.sqs {
             let app = Arc::clone(&app);
-            self.sqs.insert(
-                name.into(),
-                Arc::new(move |batch| handler(Arc::clone(&app), batch)),
-            );
+            self.sqs.insert(name.into(), Arc::new(move |batch| handler(Arc::clone(&app), batch)));
         }
         for (name, handler) in service.scheduled {
             let app = Arc::clone(&app);
-            self.scheduled
-                .insert(name.into(), Arc::new(move || handler(Arc::clone(&app))));
+            self.scheduled.insert(name.into(), Arc::new(move || handler(Arc::clone(&app))));
         }
     }
 
@@ -80,10 +73,7 @@ impl Functions {
             })
             .map(|f| f.name.as_str())
             .collect();
-        anyhow::ensure!(
-            missing.is_empty(),
-            "manifest functions with no in-process handler: {missing:?}"
-        );
+        anyhow::ensure!(missing.is_empty(), "manifest functions with no in-process handler: {missing:?}");
         Ok(())
     }
 }

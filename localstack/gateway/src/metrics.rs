@@ -57,45 +57,23 @@ impl Metrics {
             return String::new();
         };
         let mut out = String::new();
-        let _ = writeln!(out, "# HELP cs_http_requests_total Requests by route and status.\n# TYPE cs_http_requests_total counter");
+        let _ = writeln!(
+            out,
+            "# HELP cs_http_requests_total Requests by route and status.\n# TYPE cs_http_requests_total counter"
+        );
         for ((route, status), n) in &m.requests {
-            let _ = writeln!(
-                out,
-                "cs_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
-            );
+            let _ = writeln!(out, "cs_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}");
         }
         let _ = writeln!(out, "# HELP cs_http_request_duration_seconds Time in the gateway and function.\n# TYPE cs_http_request_duration_seconds summary");
         for (route, (count, sum)) in &m.latency {
-            let _ = writeln!(
-                out,
-                "cs_http_request_duration_seconds_sum{{route=\"{route}\"}} {sum}"
-            );
-            let _ = writeln!(
-                out,
-                "cs_http_request_duration_seconds_count{{route=\"{route}\"}} {count}"
-            );
+            let _ = writeln!(out, "cs_http_request_duration_seconds_sum{{route=\"{route}\"}} {sum}");
+            let _ = writeln!(out, "cs_http_request_duration_seconds_count{{route=\"{route}\"}} {count}");
         }
         let gauges = [
-            (
-                "cs_queue_messages_received_total",
-                "counter",
-                "Messages handed to consumers.",
-            ),
-            (
-                "cs_queue_records_failed_total",
-                "counter",
-                "Records consumers reported as failed.",
-            ),
-            (
-                "cs_queue_oldest_message_age_seconds",
-                "gauge",
-                "Age of the oldest message in the last batch.",
-            ),
-            (
-                "cs_queue_dlq_depth",
-                "gauge",
-                "Messages waiting in the dead-letter queue.",
-            ),
+            ("cs_queue_messages_received_total", "counter", "Messages handed to consumers."),
+            ("cs_queue_records_failed_total", "counter", "Records consumers reported as failed."),
+            ("cs_queue_oldest_message_age_seconds", "gauge", "Age of the oldest message in the last batch."),
+            ("cs_queue_dlq_depth", "gauge", "Messages waiting in the dead-letter queue."),
         ];
         for (i, (name, kind, help)) in gauges.iter().enumerate() {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
@@ -125,12 +103,8 @@ mod tests {
         m.batch("notifications", 3, 1, Duration::from_millis(1500));
         m.dlq_depth("notifications", 2);
         let text = m.render();
-        assert!(
-            text.contains("cs_http_requests_total{route=\"GET /users/{userId}\",status=\"200\"} 2"),
-            "{text}"
-        );
-        assert!(text
-            .contains("cs_http_request_duration_seconds_count{route=\"GET /users/{userId}\"} 2"));
+        assert!(text.contains("cs_http_requests_total{route=\"GET /users/{userId}\",status=\"200\"} 2"), "{text}");
+        assert!(text.contains("cs_http_request_duration_seconds_count{route=\"GET /users/{userId}\"} 2"));
         assert!(text.contains("cs_queue_records_failed_total{queue=\"notifications\"} 1"));
         assert!(text.contains("cs_queue_oldest_message_age_seconds{queue=\"notifications\"} 1.5"));
         assert!(text.contains("cs_queue_dlq_depth{queue=\"notifications\"} 2"));

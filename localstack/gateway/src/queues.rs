@@ -9,9 +9,7 @@ use std::{
     time::Duration,
 };
 
-use aws_sdk_sqs::types::{
-    DeleteMessageBatchRequestEntry, MessageSystemAttributeName, QueueAttributeName,
-};
+use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName, QueueAttributeName};
 use cs_aws::SqsQueue;
 use cs_events::{SqsEvent, SqsMessage};
 
@@ -34,11 +32,7 @@ impl Deliveries {
     }
 
     pub fn count(&self, message_id: &str) -> u32 {
-        self.0
-            .lock()
-            .ok()
-            .and_then(|m| m.get(message_id).copied())
-            .unwrap_or(0)
+        self.0.lock().ok().and_then(|m| m.get(message_id).copied()).unwrap_or(0)
     }
 }
 
@@ -93,12 +87,8 @@ pub async fn poll(
             record.receipt_handle = m.receipt_handle;
             record.md5_of_body = m.md5_of_body;
             record.body = m.body;
-            record.attributes = m
-                .attributes
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(k, v)| (k.as_str().to_string(), v))
-                .collect();
+            record.attributes =
+                m.attributes.unwrap_or_default().into_iter().map(|(k, v)| (k.as_str().to_string(), v)).collect();
             record.event_source = Some("aws:sqs".into());
             record.event_source_arn = Some(arn.clone());
             record.aws_region = Some("us-east-1".into());
@@ -109,11 +99,7 @@ pub async fn poll(
         let received = event.records.len();
         // A consumer that panics fails its whole batch, as a crashed Lambda does.
         let failed: HashSet<String> = match tokio::spawn(consume(event)).await {
-            Ok(response) => response
-                .batch_item_failures
-                .into_iter()
-                .map(|f| f.item_identifier)
-                .collect(),
+            Ok(response) => response.batch_item_failures.into_iter().map(|f| f.item_identifier).collect(),
             Err(_) => handles.keys().cloned().collect(),
         };
         metrics.batch(&name, received, failed.len(), oldest);
@@ -122,21 +108,11 @@ pub async fn poll(
             .filter(|(id, _)| !failed.contains(*id))
             .enumerate()
             .filter_map(|(i, (_, handle))| {
-                DeleteMessageBatchRequestEntry::builder()
-                    .id(i.to_string())
-                    .receipt_handle(handle)
-                    .build()
-                    .ok()
+                DeleteMessageBatchRequestEntry::builder().id(i.to_string()).receipt_handle(handle).build().ok()
             })
             .collect();
         if !done.is_empty() {
-            if let Err(err) = client
-                .delete_message_batch()
-                .queue_url(&url)
-                .set_entries(Some(done))
-                .send()
-                .await
-            {
+            if let Err(err) = client.delete_message_batch().queue_url(&url).set_entries(Some(done)).send().await {
                 tracing::warn!(queue = %name, error = ?err, "delete failed; the messages will come back");
             }
         }
@@ -166,10 +142,7 @@ pub async fn watch_dlq(queue: Arc<SqsQueue>, name: String, metrics: Arc<Metrics>
             .await
             .ok()
             .and_then(|out| out.attributes)
-            .and_then(|a| {
-                a.get(&QueueAttributeName::ApproximateNumberOfMessages)
-                    .and_then(|n| n.parse().ok())
-            });
+            .and_then(|a| a.get(&QueueAttributeName::ApproximateNumberOfMessages).and_then(|n| n.parse().ok()));
         if let Some(depth) = depth {
             metrics.dlq_depth(&name, depth);
         }
@@ -213,10 +186,7 @@ mod tests {
     #[test]
     fn rates_parse() {
         assert_eq!(parse_rate("rate(1 minute)"), Some(Duration::from_secs(60)));
-        assert_eq!(
-            parse_rate("rate(5 minutes)"),
-            Some(Duration::from_secs(300))
-        );
+        assert_eq!(parse_rate("rate(5 minutes)"), Some(Duration::from_secs(300)));
         assert_eq!(parse_rate("rate(2 hours)"), Some(Duration::from_secs(7200)));
         assert_eq!(parse_rate("cron(0 * * * ? *)"), None);
     }

@@ -33,23 +33,15 @@ impl Route {
         let segments = path
             .split('/')
             .filter(|s| !s.is_empty())
-            .map(
-                |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                    Some(name) => match name.strip_suffix('+') {
-                        Some(greedy) => Segment::Greedy(greedy.to_string()),
-                        None => Segment::Param(name.to_string()),
-                    },
-                    None => Segment::Literal(s.to_string()),
+            .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => match name.strip_suffix('+') {
+                    Some(greedy) => Segment::Greedy(greedy.to_string()),
+                    None => Segment::Param(name.to_string()),
                 },
-            )
+                None => Segment::Literal(s.to_string()),
+            })
             .collect();
-        Route {
-            function: function.into(),
-            method: method.into(),
-            path: path.into(),
-            auth,
-            segments,
-        }
+        Route { function: function.into(), method: method.into(), path: path.into(), auth, segments }
     }
 
     pub fn route_key(&self) -> String {
@@ -87,9 +79,7 @@ impl Route {
 }
 
 fn decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s)
-        .decode_utf8_lossy()
-        .into_owned()
+    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
 pub struct Router {
@@ -101,10 +91,7 @@ impl Router {
         let routes = m
             .functions
             .iter()
-            .filter_map(|f| {
-                f.http_route()
-                    .map(|(method, path)| Route::new(&f.name, method, path, f.auth))
-            })
+            .filter_map(|f| f.http_route().map(|(method, path)| Route::new(&f.name, method, path, f.auth)))
             .collect();
         Router { routes }
     }
@@ -183,9 +170,6 @@ mod tests {
             _ => panic!("expected 405"),
         }
         assert!(matches!(router().find("GET", "/nope"), Match::NotFound));
-        assert!(matches!(
-            router().find("GET", "/users/1/followers/extra"),
-            Match::NotFound
-        ));
+        assert!(matches!(router().find("GET", "/users/1/followers/extra"), Match::NotFound));
     }
 }

@@ -22,12 +22,7 @@ pub async fn demo(database_url: &str) -> anyhow::Result<()> {
                 &[&Uuid::now_v7(), username, email, &hash, name],
             )
             .await?;
-        let row = client
-            .query_one(
-                "SELECT id FROM users WHERE lower(username) = $1",
-                &[username],
-            )
-            .await?;
+        let row = client.query_one("SELECT id FROM users WHERE lower(username) = $1", &[username]).await?;
         ids.push(row.get::<_, Uuid>(0));
     }
     for (i, follower) in ids.iter().enumerate() {
@@ -39,11 +34,7 @@ pub async fn demo(database_url: &str) -> anyhow::Result<()> {
     }
     println!(
         "demo users: {} (password: {DEMO_PASSWORD})",
-        DEMO_USERS
-            .iter()
-            .map(|u| u.1)
-            .collect::<Vec<_>>()
-            .join(", ")
+        DEMO_USERS.iter().map(|u| u.1).collect::<Vec<_>>().join(", ")
     );
     Ok(())
 }

@@ -57,6 +57,8 @@ pub struct GatewayConfig {
     pub public_url: String,
     /// Poll queues and run schedules (off for tools that only serve HTTP).
     pub background: bool,
+    /// Authors with at least this many followers are merged into timelines on read.
+    pub celebrity_followers: i64,
 }
 
 /// The repository root, for default paths under `.local/` and `frontend/`.
@@ -69,16 +71,22 @@ impl GatewayConfig {
         let var = |k: &str| std::env::var(k).ok();
         let root = repo_root();
         Ok(GatewayConfig {
-            database_url: var("DATABASE_URL").ok_or_else(|| anyhow::anyhow!("DATABASE_URL is not set (run `make services`)"))?,
+            database_url: var("DATABASE_URL")
+                .ok_or_else(|| anyhow::anyhow!("DATABASE_URL is not set (run `make services`)"))?,
             pool_size: var("DATABASE_POOL_SIZE").and_then(|v| v.parse().ok()).unwrap_or(16),
             rate_limit_table: var("RATE_LIMIT_TABLE").unwrap_or_else(|| "connectsphere-rate-limits".into()),
             rate_limit_prefix: String::new(),
             login_limits: LoginLimits::from_env(),
-            jwt_key_file: var("JWT_PRIVATE_KEY_FILE").map_or_else(|| root.join(".local/jwt-private.pem"), PathBuf::from),
-            access_token_ttl: Duration::from_secs(var("ACCESS_TOKEN_TTL_SECONDS").and_then(|v| v.parse().ok()).unwrap_or(900)),
+            jwt_key_file: var("JWT_PRIVATE_KEY_FILE")
+                .map_or_else(|| root.join(".local/jwt-private.pem"), PathBuf::from),
+            access_token_ttl: Duration::from_secs(
+                var("ACCESS_TOKEN_TTL_SECONDS").and_then(|v| v.parse().ok()).unwrap_or(900),
+            ),
             frontend_dir: Some(var("FRONTEND_DIST").map_or_else(|| root.join("frontend/dist"), PathBuf::from)),
             cors_origins: var("CORS_ORIGINS")
-                .unwrap_or_else(|| "http://localhost:5173,http://127.0.0.1:5173,http://localhost:3000,http://127.0.0.1:3000".into())
+                .unwrap_or_else(|| {
+                    "http://localhost:5173,http://127.0.0.1:5173,http://localhost:3000,http://127.0.0.1:3000".into()
+                })
                 .split(',')
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty())
@@ -89,6 +97,9 @@ impl GatewayConfig {
             smtp_url: var("SMTP_URL").unwrap_or_else(|| "smtp://127.0.0.1:1025".into()),
             public_url: var("PUBLIC_URL").unwrap_or_else(|| "http://127.0.0.1:3000".into()),
             background: true,
+            celebrity_followers: var("CELEBRITY_FOLLOWERS")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(feed::DEFAULT_CELEBRITY_FOLLOWERS),
         })
     }
 }
@@ -113,11 +124,8 @@ impl Gateway {
         let db = cs_db::connect(&config.database_url, config.pool_size)?;
         let aws = cs_aws::sdk_config().await;
 
-        let limiter = DynamoRateLimiter::new(
-            cs_aws::dynamodb(&aws),
-            &config.rate_limit_table,
-            &config.rate_limit_prefix,
-        );
+        let limiter =
+            DynamoRateLimiter::new(cs_aws::dynamodb(&aws), &config.rate_limit_table, &config.rate_limit_prefix);
         if let Err(err) = limiter.ensure_table().await {
             tracing::warn!(error = ?err, "could not create the rate-limit table; logins will not be limited");
         }
@@ -134,11 +142,7 @@ impl Gateway {
         }
         let relay_queue = match &config.relay_sqs_endpoint {
             Some(endpoint) => Arc::new(SqsQueue::new(
-                aws_sdk_sqs::Client::from_conf(
-                    aws_sdk_sqs::config::Builder::from(&aws)
-                        .endpoint_url(endpoint)
-                        .build(),
-                ),
+                aws_sdk_sqs::Client::from_conf(aws_sdk_sqs::config::Builder::from(&aws).endpoint_url(endpoint).build()),
                 &config.queue_prefix,
             )),
             None => Arc::clone(&queue),
@@ -166,12 +170,20 @@ impl Gateway {
             scheduled: vec![],
         });
         functions.add(Service {
+            app: feed::App {
+                db: db.clone(),
+                relay: relay.clone(),
+                tokens: tokens.clone(),
+                celebrity_followers: config.celebrity_followers,
+            },
+            http: feed::functions(),
+            sqs: feed::consumers(),
+            scheduled: vec![],
+        });
+        functions.add(Service {
             app: notify::App {
                 db: db.clone(),
-                mailer: Arc::new(SmtpMailer::new(
-                    &config.smtp_url,
-                    "ConnectSphere <no-reply@connectsphere.dev>",
-                )?),
+                mailer: Arc::new(SmtpMailer::new(&config.smtp_url, "ConnectSphere <no-reply@connectsphere.dev>")?),
                 tokens,
                 public_url: config.public_url.clone(),
             },
@@ -193,11 +205,7 @@ impl Gateway {
         });
         functions.check_against(&manifest)?;
 
-        let authorizer = Authorizer::from_jwks(
-            &jwks,
-            &manifest.http.jwt_issuer,
-            &manifest.http.jwt_audience,
-        )?;
+        let authorizer = Authorizer::from_jwks(&jwks, &manifest.http.jwt_issuer, &manifest.http.jwt_audience)?;
         Ok(Gateway {
             metrics: Arc::new(Metrics::default()),
             router: Router::from_manifest(&manifest),
@@ -206,9 +214,7 @@ impl Gateway {
             queue,
             authorizer,
             cors_origins: config.cors_origins,
-            frontend_dir: config
-                .frontend_dir
-                .filter(|d| d.join("index.html").is_file()),
+            frontend_dir: config.frontend_dir.filter(|d| d.join("index.html").is_file()),
             db,
         })
     }
@@ -219,8 +225,7 @@ impl Gateway {
         for f in &self.manifest.functions {
             match &f.trigger {
                 Trigger::Sqs(queue_name) => {
-                    let (Some(consume), Some(spec)) =
-                        (self.functions.sqs(&f.name), self.manifest.queue(queue_name))
+                    let (Some(consume), Some(spec)) = (self.functions.sqs(&f.name), self.manifest.queue(queue_name))
                     else {
                         continue;
                     };
@@ -240,16 +245,11 @@ impl Gateway {
                     )));
                 }
                 Trigger::Schedule(rate) => {
-                    let (Some(job), Some(period)) =
-                        (self.functions.scheduled(&f.name), queues::parse_rate(rate))
+                    let (Some(job), Some(period)) = (self.functions.scheduled(&f.name), queues::parse_rate(rate))
                     else {
                         continue;
                     };
-                    tasks.push(tokio::spawn(queues::schedule(
-                        f.name.clone(),
-                        period,
-                        Arc::clone(job),
-                    )));
+                    tasks.push(tokio::spawn(queues::schedule(f.name.clone(), period, Arc::clone(job))));
                 }
                 _ => {}
             }
@@ -259,10 +259,7 @@ impl Gateway {
 
     /// Runs a scheduled function now (tests and the `sweep` command).
     pub async fn run_scheduled(&self, name: &str) -> anyhow::Result<serde_json::Value> {
-        let job = self
-            .functions
-            .scheduled(name)
-            .ok_or_else(|| anyhow::anyhow!("no scheduled function {name}"))?;
+        let job = self.functions.scheduled(name).ok_or_else(|| anyhow::anyhow!("no scheduled function {name}"))?;
         job().await
     }
 
@@ -284,7 +281,9 @@ impl Gateway {
             headers.insert("vary", HeaderValue::from_static("origin"));
             headers.insert(
                 "access-control-expose-headers",
-                HeaderValue::from_static("link, x-request-id, retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset"),
+                HeaderValue::from_static(
+                    "link, x-request-id, retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset",
+                ),
             );
         }
         self.metrics.request(
@@ -310,17 +309,11 @@ impl Gateway {
         self.cors_origins.iter().any(|o| o == "*" || o == origin)
     }
 
-    async fn dispatch(
-        &self,
-        req: Request,
-        peer: SocketAddr,
-        request_id: &str,
-    ) -> (Response, Option<String>) {
+    async fn dispatch(&self, req: Request, peer: SocketAddr, request_id: &str) -> (Response, Option<String>) {
         let method = req.method().clone();
         let path = req.uri().path().to_string();
 
-        if method == Method::OPTIONS && req.headers().contains_key("access-control-request-method")
-        {
+        if method == Method::OPTIONS && req.headers().contains_key("access-control-request-method") {
             return (self.preflight(&req), Some("OPTIONS (CORS)".into()));
         }
         if path == "/health" {
@@ -328,10 +321,7 @@ impl Gateway {
         }
         if path == "/metrics" {
             let mut r = Response::new(AxumBody::from(self.metrics.render()));
-            r.headers_mut().insert(
-                "content-type",
-                HeaderValue::from_static("text/plain; version=0.0.4"),
-            );
+            r.headers_mut().insert("content-type", HeaderValue::from_static("text/plain; version=0.0.4"));
             return (r, Some("GET /metrics".into()));
         }
         let (route, params) = match self.router.find(method.as_str(), &path) {
@@ -350,14 +340,12 @@ impl Gateway {
                     if let Some(dir) = &self.frontend_dir {
                         if let Some((bytes, content_type)) = statics::serve(dir, &path).await {
                             let mut r = Response::new(AxumBody::from(bytes));
-                            r.headers_mut()
-                                .insert("content-type", HeaderValue::from_static(content_type));
+                            r.headers_mut().insert("content-type", HeaderValue::from_static(content_type));
                             return (r, Some("static".into()));
                         }
                     }
                 }
-                let p =
-                    Problem::not_found("route_not_found", format!("no route for {method} {path}"));
+                let p = Problem::not_found("route_not_found", format!("no route for {method} {path}"));
                 return (to_axum(p.into_response(Some(request_id))), None);
             }
         };
@@ -365,16 +353,12 @@ impl Gateway {
 
         let claims = match route.auth {
             Auth::Jwt => {
-                let header = req
-                    .headers()
-                    .get("authorization")
-                    .and_then(|v| v.to_str().ok());
+                let header = req.headers().get("authorization").and_then(|v| v.to_str().ok());
                 match self.authorizer.authorize(header) {
                     Some(claims) => Some(claims),
                     None => {
-                        let p = Problem::unauthorized(
-                            "a valid access token is required: Authorization: Bearer <token>",
-                        );
+                        let p =
+                            Problem::unauthorized("a valid access token is required: Authorization: Bearer <token>");
                         return (to_axum(p.into_response(Some(request_id))), route_key);
                     }
                 }
@@ -384,19 +368,10 @@ impl Gateway {
 
         let (parts, body) = req.into_parts();
         let Ok(body) = to_bytes(body, MAX_PAYLOAD).await else {
-            let p = Problem::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "the request body is over 10 MiB",
-            );
+            let p = Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is over 10 MiB");
             return (to_axum(p.into_response(Some(request_id))), route_key);
         };
-        let host = parts
-            .headers
-            .get("host")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("localhost")
-            .to_string();
+        let host = parts.headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("localhost").to_string();
         let incoming = event::Incoming {
             method: parts.method.as_str(),
             path: &path,
@@ -409,10 +384,7 @@ impl Gateway {
         };
         let event = event::build(&incoming, route, &params, claims.as_ref());
         let Some(function) = self.functions.http(&route.function) else {
-            return (
-                to_axum(Problem::internal().into_response(Some(request_id))),
-                route_key,
-            );
+            return (to_axum(Problem::internal().into_response(Some(request_id))), route_key);
         };
         let response = match event::into_request(event) {
             Ok(lambda_req) => function(lambda_req).await,
@@ -427,11 +399,7 @@ impl Gateway {
     fn preflight(&self, req: &Request) -> Response {
         let mut r = Response::new(AxumBody::empty());
         *r.status_mut() = StatusCode::NO_CONTENT;
-        if req
-            .headers()
-            .get("origin")
-            .is_some_and(|o| self.origin_allowed(o))
-        {
+        if req.headers().get("origin").is_some_and(|o| self.origin_allowed(o)) {
             let h = r.headers_mut();
             h.insert(
                 "access-control-allow-methods",
@@ -439,9 +407,7 @@ impl Gateway {
             );
             h.insert(
                 "access-control-allow-headers",
-                HeaderValue::from_static(
-                    "authorization, content-type, idempotency-key, x-request-id",
-                ),
+                HeaderValue::from_static("authorization, content-type, idempotency-key, x-request-id"),
             );
             h.insert("access-control-max-age", HeaderValue::from_static("600"));
         }
@@ -453,16 +419,11 @@ impl Gateway {
             Ok(Ok(client)) => client.simple_query("SELECT 1").await.is_ok(),
             _ => false,
         };
-        let status = if db_ok {
-            StatusCode::OK
-        } else {
-            StatusCode::SERVICE_UNAVAILABLE
-        };
+        let status = if db_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
         let body = serde_json::json!({ "status": if db_ok { "ok" } else { "degraded" }, "database": if db_ok { "ok" } else { "unreachable" } });
         let mut r = Response::new(AxumBody::from(body.to_string()));
         *r.status_mut() = status;
-        r.headers_mut()
-            .insert("content-type", HeaderValue::from_static("application/json"));
+        r.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
         r
     }
 }
@@ -478,11 +439,7 @@ fn to_axum(r: lambda_http::Response<lambda_http::Body>) -> Response {
     Response::from_parts(parts, body)
 }
 
-async fn entry(
-    State(gw): State<Arc<Gateway>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    req: Request,
-) -> Response {
+async fn entry(State(gw): State<Arc<Gateway>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, req: Request) -> Response {
     gw.handle(req, peer).await
 }
 
@@ -515,28 +472,12 @@ pub async fn spawn(config: GatewayConfig, addr: SocketAddr) -> anyhow::Result<Ru
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let deliveries = Arc::new(Deliveries::default());
-    let mut tasks = if background {
-        gateway.background(&deliveries)
-    } else {
-        Vec::new()
-    };
-    let app = AxumRouter::new()
-        .fallback(entry)
-        .with_state(Arc::clone(&gateway));
+    let mut tasks = if background { gateway.background(&deliveries) } else { Vec::new() };
+    let app = AxumRouter::new().fallback(entry).with_state(Arc::clone(&gateway));
     tasks.push(tokio::spawn(async move {
-        if let Err(err) = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        {
+        if let Err(err) = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await {
             tracing::error!(error = ?err, "gateway stopped");
         }
     }));
-    Ok(Running {
-        addr,
-        gateway,
-        deliveries,
-        tasks,
-    })
+    Ok(Running { addr, gateway, deliveries, tasks })
 }

@@ -9,11 +9,7 @@ pub async fn serve(dir: &Path, path: &str) -> Option<(Vec<u8>, &'static str)> {
         return None;
     }
     let file = dir.join(&rel);
-    let file = if rel.as_os_str().is_empty() || !file.is_file() {
-        dir.join("index.html")
-    } else {
-        file
-    };
+    let file = if rel.as_os_str().is_empty() || !file.is_file() { dir.join("index.html") } else { file };
     let bytes = tokio::fs::read(&file).await.ok()?;
     Some((bytes, content_type(&file)))
 }

@@ -27,14 +27,9 @@ pub struct SigningKey {
 impl SigningKey {
     /// From a PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`).
     pub fn from_pem(pem: &str) -> anyhow::Result<Self> {
-        let b64: String = pem
-            .lines()
-            .filter(|l| !l.starts_with("-----"))
-            .map(str::trim)
-            .collect();
+        let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).map(str::trim).collect();
         let der = STANDARD.decode(b64).context("JWT key PEM is not base64")?;
-        let pair = KeyPair::from_pkcs8(&der)
-            .map_err(|e| anyhow::anyhow!("JWT key is not an RSA PKCS#8 key: {e}"))?;
+        let pair = KeyPair::from_pkcs8(&der).map_err(|e| anyhow::anyhow!("JWT key is not an RSA PKCS#8 key: {e}"))?;
         let public = pair.public_key();
         let n = public.modulus().big_endian_without_leading_zero().to_vec();
         let e = public.exponent().big_endian_without_leading_zero().to_vec();
@@ -53,11 +48,8 @@ impl SigningKey {
 
     /// A new 2048-bit key as PKCS#8 PEM.
     pub fn generate_pem() -> anyhow::Result<String> {
-        let pair = KeyPair::generate(KeySize::Rsa2048)
-            .map_err(|_| anyhow::anyhow!("generating RSA key"))?;
-        let der = pair
-            .as_der()
-            .map_err(|_| anyhow::anyhow!("encoding RSA key"))?;
+        let pair = KeyPair::generate(KeySize::Rsa2048).map_err(|_| anyhow::anyhow!("generating RSA key"))?;
+        let der = pair.as_der().map_err(|_| anyhow::anyhow!("encoding RSA key"))?;
         let b64 = STANDARD.encode(der.as_ref());
         let mut pem = String::from("-----BEGIN PRIVATE KEY-----\n");
         for chunk in b64.as_bytes().chunks(64) {
@@ -81,8 +73,7 @@ impl SigningKey {
             // Two processes may race here; rename is atomic and both keys are valid.
             std::fs::rename(&tmp, path)?;
         }
-        let pem =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let pem = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         Self::from_pem(&pem)
     }
 
@@ -92,8 +83,7 @@ impl SigningKey {
         if let Ok(pem) = std::env::var("JWT_PRIVATE_KEY") {
             return Self::from_pem(&pem);
         }
-        let path = std::env::var("JWT_PRIVATE_KEY_FILE")
-            .unwrap_or_else(|_| ".local/jwt-private.pem".into());
+        let path = std::env::var("JWT_PRIVATE_KEY_FILE").unwrap_or_else(|_| ".local/jwt-private.pem".into());
         Self::load_or_generate(Path::new(&path))
     }
 }

@@ -27,19 +27,14 @@ pub async fn hash_password(password: String) -> anyhow::Result<String> {
 pub async fn verify_password(password: String, phc: String) -> anyhow::Result<bool> {
     tokio::task::spawn_blocking(move || {
         let parsed = PasswordHash::new(&phc).map_err(|e| anyhow::anyhow!("stored hash: {e}"))?;
-        Ok(argon2()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok())
+        Ok(argon2().verify_password(password.as_bytes(), &parsed).is_ok())
     })
     .await?
 }
 
 /// Verifies against the stored hash, or, when there is no such account, against a dummy
 /// hash with the same parameters, so that a wrong email costs as long as a wrong password.
-pub async fn verify_password_or_dummy(
-    password: String,
-    phc: Option<String>,
-) -> anyhow::Result<bool> {
+pub async fn verify_password_or_dummy(password: String, phc: Option<String>) -> anyhow::Result<bool> {
     match phc {
         Some(phc) => verify_password(password, phc).await,
         None => {
@@ -67,9 +62,7 @@ mod tests {
     async fn hashes_verify_and_use_owasp_parameters() {
         let h = hash_password("correct horse".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
-        assert!(verify_password("correct horse".into(), h.clone())
-            .await
-            .unwrap());
+        assert!(verify_password("correct horse".into(), h.clone()).await.unwrap());
         assert!(!verify_password("wrong".into(), h).await.unwrap());
     }
 

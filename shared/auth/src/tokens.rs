@@ -49,21 +49,13 @@ pub struct Tokens {
 
 impl Tokens {
     pub fn new(key: SigningKey, issuer: &str, audience: &str, ttl: Duration) -> Self {
-        Tokens {
-            key: Arc::new(key),
-            issuer: issuer.into(),
-            audience: audience.into(),
-            ttl,
-        }
+        Tokens { key: Arc::new(key), issuer: issuer.into(), audience: audience.into(), ttl }
     }
 
     /// From the environment: the key (see [`SigningKey::from_env`]), `JWT_ISSUER`,
     /// `JWT_AUDIENCE` and `ACCESS_TOKEN_TTL_SECONDS` (default 900).
     pub fn from_env() -> anyhow::Result<Self> {
-        let ttl = std::env::var("ACCESS_TOKEN_TTL_SECONDS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(900);
+        let ttl = std::env::var("ACCESS_TOKEN_TTL_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(900);
         Ok(Self::new(
             SigningKey::from_env()?,
             &std::env::var("JWT_ISSUER").unwrap_or_else(|_| "connectsphere".into()),
@@ -108,23 +100,17 @@ impl Tokens {
         validation.validate_nbf = true;
         validation.leeway = 5;
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        jsonwebtoken::decode::<AccessClaims>(token, &self.key.decoding, &validation)
-            .map(|data| data.claims)
-            .map_err(|e| match e.kind() {
+        jsonwebtoken::decode::<AccessClaims>(token, &self.key.decoding, &validation).map(|data| data.claims).map_err(
+            |e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
                 _ => TokenError::Invalid,
-            })
+            },
+        )
     }
 
     /// A signed token for one purpose other than API access (an unsubscribe link, ...):
     /// its audience is `<audience>:<purpose>`, so it is never accepted as an access token.
-    pub fn sign_purpose(
-        &self,
-        sub: Uuid,
-        purpose: &str,
-        scope: &str,
-        ttl: Duration,
-    ) -> anyhow::Result<String> {
+    pub fn sign_purpose(&self, sub: Uuid, purpose: &str, scope: &str, ttl: Duration) -> anyhow::Result<String> {
         let now = chrono::Utc::now().timestamp();
         let claims = PurposeClaims {
             sub: sub.to_string(),
@@ -143,12 +129,12 @@ impl Tokens {
         let mut validation = Validation::new(Algorithm::RS256);
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[format!("{}:{purpose}", self.audience)]);
-        jsonwebtoken::decode::<PurposeClaims>(token, &self.key.decoding, &validation)
-            .map(|data| data.claims)
-            .map_err(|e| match e.kind() {
+        jsonwebtoken::decode::<PurposeClaims>(token, &self.key.decoding, &validation).map(|data| data.claims).map_err(
+            |e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
                 _ => TokenError::Invalid,
-            })
+            },
+        )
     }
 
     /// The JSON Web Key Set that API Gateway's JWT authorizer reads.
@@ -174,12 +160,7 @@ mod tests {
     fn tokens(ttl: u64) -> Tokens {
         static PEM: OnceLock<String> = OnceLock::new();
         let pem = PEM.get_or_init(|| SigningKey::generate_pem().unwrap());
-        Tokens::new(
-            SigningKey::from_pem(pem).unwrap(),
-            "iss",
-            "aud",
-            Duration::from_secs(ttl),
-        )
+        Tokens::new(SigningKey::from_pem(pem).unwrap(), "iss", "aud", Duration::from_secs(ttl))
     }
 
     #[test]
@@ -189,10 +170,7 @@ mod tests {
         let (jwt, expires_in) = t.issue(id, "alice").unwrap();
         assert_eq!(expires_in, 60);
         let claims = t.verify(&jwt).unwrap();
-        assert_eq!(
-            (claims.sub, claims.username.as_str()),
-            (id.to_string(), "alice")
-        );
+        assert_eq!((claims.sub, claims.username.as_str()), (id.to_string(), "alice"));
         let header = jsonwebtoken::decode_header(&jwt).unwrap();
         assert_eq!(header.alg, Algorithm::RS256);
         assert_eq!(header.kid.as_deref(), Some(t.kid()));
@@ -203,27 +181,20 @@ mod tests {
         let t = tokens(60);
         let (jwt, _) = t.issue(Uuid::new_v4(), "a").unwrap();
         let mut parts: Vec<String> = jwt.split('.').map(str::to_string).collect();
-        parts[1] = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, br#"{"sub":"x","username":"a","iss":"iss","aud":"aud","iat":0,"nbf":0,"exp":9999999999,"jti":"j"}"#);
-        assert!(matches!(
-            t.verify(&parts.join(".")),
-            Err(TokenError::Invalid)
-        ));
+        parts[1] = base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            br#"{"sub":"x","username":"a","iss":"iss","aud":"aud","iat":0,"nbf":0,"exp":9999999999,"jti":"j"}"#,
+        );
+        assert!(matches!(t.verify(&parts.join(".")), Err(TokenError::Invalid)));
         let other = Tokens::new(
             SigningKey::from_pem(&SigningKey::generate_pem().unwrap()).unwrap(),
             "iss",
             "aud",
             Duration::from_secs(60),
         );
-        assert!(t
-            .verify(&other.issue(Uuid::new_v4(), "a").unwrap().0)
-            .is_err());
-        let wrong_aud = Tokens {
-            audience: "other".into(),
-            ..t.clone()
-        };
-        assert!(t
-            .verify(&wrong_aud.issue(Uuid::new_v4(), "a").unwrap().0)
-            .is_err());
+        assert!(t.verify(&other.issue(Uuid::new_v4(), "a").unwrap().0).is_err());
+        let wrong_aud = Tokens { audience: "other".into(), ..t.clone() };
+        assert!(t.verify(&wrong_aud.issue(Uuid::new_v4(), "a").unwrap().0).is_err());
         assert!(matches!(t.verify("garbage"), Err(TokenError::Invalid)));
     }
 
@@ -250,14 +221,9 @@ mod tests {
     fn purpose_tokens_are_not_access_tokens() {
         let t = tokens(60);
         let id = Uuid::new_v4();
-        let link = t
-            .sign_purpose(id, "unsubscribe", "follow", Duration::from_secs(3600))
-            .unwrap();
+        let link = t.sign_purpose(id, "unsubscribe", "follow", Duration::from_secs(3600)).unwrap();
         let claims = t.verify_purpose(&link, "unsubscribe").unwrap();
-        assert_eq!(
-            (claims.sub, claims.scope.as_str()),
-            (id.to_string(), "follow")
-        );
+        assert_eq!((claims.sub, claims.scope.as_str()), (id.to_string(), "follow"));
         assert!(t.verify(&link).is_err());
         assert!(t.verify_purpose(&link, "other").is_err());
         let (access, _) = t.issue(id, "a").unwrap();
@@ -270,11 +236,9 @@ mod tests {
         let jwks = t.jwks();
         let key = &jwks["keys"][0];
         assert_eq!(key["kid"], t.kid());
-        let decoding = jsonwebtoken::DecodingKey::from_rsa_components(
-            key["n"].as_str().unwrap(),
-            key["e"].as_str().unwrap(),
-        )
-        .unwrap();
+        let decoding =
+            jsonwebtoken::DecodingKey::from_rsa_components(key["n"].as_str().unwrap(), key["e"].as_str().unwrap())
+                .unwrap();
         let (jwt, _) = t.issue(Uuid::new_v4(), "a").unwrap();
         let mut v = Validation::new(Algorithm::RS256);
         v.set_audience(&["aud"]);

@@ -4,8 +4,8 @@ use anyhow::Context;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::{
     types::{
-        AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ReturnValue,
-        ScalarAttributeType, TimeToLiveSpecification,
+        AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ReturnValue, ScalarAttributeType,
+        TimeToLiveSpecification,
     },
     Client,
 };
@@ -38,11 +38,7 @@ pub struct DynamoRateLimiter {
 
 impl DynamoRateLimiter {
     pub fn new(client: Client, table: impl Into<String>, prefix: impl Into<String>) -> Self {
-        DynamoRateLimiter {
-            client,
-            table: table.into(),
-            prefix: prefix.into(),
-        }
+        DynamoRateLimiter { client, table: table.into(), prefix: prefix.into() }
     }
 
     /// Creates the table when it does not exist (local runs; in AWS the CDK app owns it).
@@ -52,17 +48,9 @@ impl DynamoRateLimiter {
             .create_table()
             .table_name(&self.table)
             .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name("pk")
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()?,
+                AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build()?,
             )
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name("pk")
-                    .key_type(KeyType::Hash)
-                    .build()?,
-            )
+            .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build()?)
             .billing_mode(BillingMode::PayPerRequest)
             .send()
             .await;
@@ -72,26 +60,15 @@ impl DynamoRateLimiter {
                     .update_time_to_live()
                     .table_name(&self.table)
                     .time_to_live_specification(
-                        TimeToLiveSpecification::builder()
-                            .attribute_name("expiresAt")
-                            .enabled(true)
-                            .build()?,
+                        TimeToLiveSpecification::builder().attribute_name("expiresAt").enabled(true).build()?,
                     )
                     .send()
                     .await
                     .context("enabling TTL")?;
                 Ok(())
             }
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_resource_in_use_exception()) =>
-            {
-                Ok(())
-            }
-            Err(err) => {
-                Err(anyhow::Error::new(err).context(format!("creating table {}", self.table)))
-            }
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_resource_in_use_exception()) => Ok(()),
+            Err(err) => Err(anyhow::Error::new(err).context(format!("creating table {}", self.table))),
         }
     }
 }
@@ -107,10 +84,7 @@ impl RateLimiter for DynamoRateLimiter {
             .client
             .update_item()
             .table_name(&self.table)
-            .key(
-                "pk",
-                AttributeValue::S(format!("{}{key}#{start}", self.prefix)),
-            )
+            .key("pk", AttributeValue::S(format!("{}{key}#{start}", self.prefix)))
             .update_expression("ADD hits :one SET expiresAt = if_not_exists(expiresAt, :ttl)")
             .expression_attribute_values(":one", AttributeValue::N("1".into()))
             .expression_attribute_values(":ttl", AttributeValue::N((end + 60).to_string()))

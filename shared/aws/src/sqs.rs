@@ -26,11 +26,7 @@ pub struct QueueSpec<'a> {
 
 impl SqsQueue {
     pub fn new(client: Client, prefix: impl Into<String>) -> Self {
-        SqsQueue {
-            client,
-            prefix: prefix.into(),
-            urls: Mutex::new(HashMap::new()),
-        }
+        SqsQueue { client, prefix: prefix.into(), urls: Mutex::new(HashMap::new()) }
     }
 
     pub fn client(&self) -> &Client {
@@ -72,10 +68,7 @@ impl SqsQueue {
         let dlq_arn = self.arn(&dlq_url).await?;
         let redrive = serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": spec.max_receive_count.to_string() });
         let attributes = HashMap::from([
-            (
-                QueueAttributeName::VisibilityTimeout,
-                spec.visibility_timeout.to_string(),
-            ),
+            (QueueAttributeName::VisibilityTimeout, spec.visibility_timeout.to_string()),
             (QueueAttributeName::RedrivePolicy, redrive.to_string()),
         ]);
         self.create(spec.name, attributes).await
@@ -93,11 +86,7 @@ impl SqsQueue {
             .context("the queue has no ARN")
     }
 
-    async fn create(
-        &self,
-        name: &str,
-        attributes: HashMap<QueueAttributeName, String>,
-    ) -> anyhow::Result<String> {
+    async fn create(&self, name: &str, attributes: HashMap<QueueAttributeName, String>) -> anyhow::Result<String> {
         let out = self
             .client
             .create_queue()
@@ -116,28 +105,13 @@ impl SqsQueue {
 
 #[async_trait]
 impl cs_events::Queue for SqsQueue {
-    async fn send_batch(
-        &self,
-        queue: &str,
-        messages: &[(String, String)],
-    ) -> anyhow::Result<Vec<String>> {
+    async fn send_batch(&self, queue: &str, messages: &[(String, String)]) -> anyhow::Result<Vec<String>> {
         let url = self.url(queue).await?;
         let entries = messages
             .iter()
-            .map(|(id, body)| {
-                SendMessageBatchRequestEntry::builder()
-                    .id(id)
-                    .message_body(body)
-                    .build()
-            })
+            .map(|(id, body)| SendMessageBatchRequestEntry::builder().id(id).message_body(body).build())
             .collect::<Result<Vec<_>, _>>()?;
-        let out = self
-            .client
-            .send_message_batch()
-            .queue_url(url)
-            .set_entries(Some(entries))
-            .send()
-            .await?;
+        let out = self.client.send_message_batch().queue_url(url).set_entries(Some(entries)).send().await?;
         Ok(out.failed.into_iter().map(|f| f.id).collect())
     }
 }
@@ -162,9 +136,7 @@ impl SqsQueue {
                 .queue_url(&url)
                 .max_number_of_messages(10)
                 .visibility_timeout(0)
-                .message_system_attribute_names(
-                    aws_sdk_sqs::types::MessageSystemAttributeName::ApproximateReceiveCount,
-                )
+                .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::ApproximateReceiveCount)
                 .send()
                 .await?;
             let mut new = 0;
@@ -177,13 +149,11 @@ impl SqsQueue {
                 let receive_count = m
                     .attributes
                     .as_ref()
-                    .and_then(|a| a.get(&aws_sdk_sqs::types::MessageSystemAttributeName::ApproximateReceiveCount).cloned())
+                    .and_then(|a| {
+                        a.get(&aws_sdk_sqs::types::MessageSystemAttributeName::ApproximateReceiveCount).cloned()
+                    })
                     .unwrap_or_default();
-                seen.push(DeadLetter {
-                    message_id: id,
-                    body: m.body.unwrap_or_default(),
-                    receive_count,
-                });
+                seen.push(DeadLetter { message_id: id, body: m.body.unwrap_or_default(), receive_count });
             }
             if new == 0 || seen.len() >= max {
                 break;
@@ -213,19 +183,9 @@ impl SqsQueue {
                 return Ok(moved);
             }
             for m in messages {
-                self.client
-                    .send_message()
-                    .queue_url(&target)
-                    .message_body(m.body.unwrap_or_default())
-                    .send()
-                    .await?;
+                self.client.send_message().queue_url(&target).message_body(m.body.unwrap_or_default()).send().await?;
                 if let Some(handle) = m.receipt_handle {
-                    self.client
-                        .delete_message()
-                        .queue_url(&dlq)
-                        .receipt_handle(handle)
-                        .send()
-                        .await?;
+                    self.client.delete_message().queue_url(&dlq).receipt_handle(handle).send().await?;
                 }
                 moved += 1;
             }

@@ -17,26 +17,14 @@ pub enum DbError {
 /// there; the local gateway serves many at once and asks for more.
 pub fn connect(url: &str, max_size: usize) -> Result<Pool, DbError> {
     let config = tokio_postgres::Config::from_str(url).map_err(DbError::BadUrl)?;
-    let manager = Manager::from_config(
-        config,
-        NoTls,
-        ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        },
-    );
-    Pool::builder(manager)
-        .max_size(max_size)
-        .build()
-        .map_err(|e| DbError::Build(e.to_string()))
+    let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    Pool::builder(manager).max_size(max_size).build().map_err(|e| DbError::Build(e.to_string()))
 }
 
 /// The pool of `DATABASE_URL`, sized by `DATABASE_POOL_SIZE` (default 2).
 pub fn pool_from_env() -> Result<Pool, DbError> {
     let url = std::env::var("DATABASE_URL").map_err(|_| DbError::NoUrl)?;
-    let size = std::env::var("DATABASE_POOL_SIZE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(2);
+    let size = std::env::var("DATABASE_POOL_SIZE").ok().and_then(|s| s.parse().ok()).unwrap_or(2);
     connect(&url, size)
 }
 

@@ -25,17 +25,14 @@ pub fn load_local_env() {
 /// The server tests use: `DATABASE_URL` (as `make services` writes it to `.local/env`).
 pub fn admin_url() -> anyhow::Result<String> {
     load_local_env();
-    std::env::var("DATABASE_URL")
-        .context("DATABASE_URL is not set: run `make services` and source .local/env")
+    std::env::var("DATABASE_URL").context("DATABASE_URL is not set: run `make services` and source .local/env")
 }
 
 /// Creates a new database from the template for `migrations` (made on first use) and
 /// returns its URL.
 pub async fn fresh_database(migrations: &[Migration]) -> anyhow::Result<String> {
     let admin = admin_url()?;
-    let (client, conn) = tokio_postgres::connect(&admin, NoTls)
-        .await
-        .context("connecting to DATABASE_URL")?;
+    let (client, conn) = tokio_postgres::connect(&admin, NoTls).await.context("connecting to DATABASE_URL")?;
     tokio::spawn(conn);
 
     let mut fingerprint = Sha256::new();
@@ -45,13 +42,9 @@ pub async fn fresh_database(migrations: &[Migration]) -> anyhow::Result<String> 
     }
     let template = format!("cs_template_{}", &hex(&fingerprint.finalize())[..16]);
 
-    client
-        .batch_execute("SELECT pg_advisory_lock(7243002)")
-        .await?;
+    client.batch_execute("SELECT pg_advisory_lock(7243002)").await?;
     let made = ensure_template(&client, &admin, &template, migrations).await;
-    client
-        .batch_execute("SELECT pg_advisory_unlock(7243002)")
-        .await?;
+    client.batch_execute("SELECT pg_advisory_unlock(7243002)").await?;
     made?;
 
     let name = format!("test_{}", uuid::Uuid::new_v4().simple());
@@ -68,26 +61,18 @@ async fn ensure_template(
     template: &str,
     migrations: &[Migration],
 ) -> anyhow::Result<()> {
-    let exists = client
-        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&template])
-        .await?
-        .is_some();
+    let exists = client.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&template]).await?.is_some();
     if exists {
         return Ok(());
     }
-    client
-        .batch_execute(&format!("CREATE DATABASE {template}"))
-        .await?;
+    client.batch_execute(&format!("CREATE DATABASE {template}")).await?;
     let (mut tpl, conn) = tokio_postgres::connect(&with_database(admin, template), NoTls).await?;
     let task = tokio::spawn(conn);
     let migrated = migrate(&mut tpl, migrations).await;
     drop(tpl);
     let _ = task.await;
     if let Err(err) = migrated {
-        client
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {template}"))
-            .await
-            .ok();
+        client.batch_execute(&format!("DROP DATABASE IF EXISTS {template}")).await.ok();
         return Err(err);
     }
     Ok(())
@@ -119,9 +104,7 @@ pub async fn drop_test_databases() -> anyhow::Result<usize> {
         .await?;
     for row in &rows {
         let name: String = row.get(0);
-        client
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await?;
+        client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
     }
     Ok(rows.len())
 }
@@ -132,14 +115,8 @@ mod tests {
 
     #[test]
     fn replaces_the_database_name() {
-        assert_eq!(
-            with_database("postgres://u@h:5/a", "b"),
-            "postgres://u@h:5/b"
-        );
-        assert_eq!(
-            with_database("postgres://u@h:5/a?sslmode=disable", "b"),
-            "postgres://u@h:5/b?sslmode=disable"
-        );
+        assert_eq!(with_database("postgres://u@h:5/a", "b"), "postgres://u@h:5/b");
+        assert_eq!(with_database("postgres://u@h:5/a?sslmode=disable", "b"), "postgres://u@h:5/b?sslmode=disable");
         assert_eq!(with_database("postgres://u@h:5", "b"), "postgres://u@h:5/b");
     }
 }

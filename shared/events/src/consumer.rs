@@ -13,11 +13,7 @@ pub fn oldest_message_age(batch: &SqsEvent) -> std::time::Duration {
     let oldest = batch
         .records
         .iter()
-        .filter_map(|r| {
-            r.attributes
-                .get("SentTimestamp")
-                .and_then(|t| t.parse::<i64>().ok())
-        })
+        .filter_map(|r| r.attributes.get("SentTimestamp").and_then(|t| t.parse::<i64>().ok()))
         .map(|sent| u64::try_from(now_ms - sent).unwrap_or(0))
         .max()
         .unwrap_or(0);
@@ -55,22 +51,13 @@ where
             response.batch_item_failures.push(failure);
         }
     }
-    crate::metrics::consumer_batch(
-        consumer,
-        size,
-        response.batch_item_failures.len(),
-        oldest_ms,
-    );
+    crate::metrics::consumer_batch(consumer, size, response.batch_item_failures.len(), oldest_ms);
     response
 }
 
 /// Records that `consumer` applied `event_id`, in the caller's transaction. `false` means
 /// it already had: the caller commits nothing else and acknowledges the message.
-pub async fn first_delivery(
-    tx: &impl GenericClient,
-    consumer: &str,
-    event_id: Uuid,
-) -> anyhow::Result<bool> {
+pub async fn first_delivery(tx: &impl GenericClient, consumer: &str, event_id: Uuid) -> anyhow::Result<bool> {
     let n = tx
         .execute(
             "INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -81,10 +68,7 @@ pub async fn first_delivery(
 }
 
 /// The body of an SQS-triggered Lambda bin.
-pub async fn run_sqs<A: Send + Sync + 'static>(
-    app: A,
-    handler: SqsHandler<A>,
-) -> Result<(), lambda_runtime::Error> {
+pub async fn run_sqs<A: Send + Sync + 'static>(app: A, handler: SqsHandler<A>) -> Result<(), lambda_runtime::Error> {
     let app = Arc::new(app);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let app = Arc::clone(&app);

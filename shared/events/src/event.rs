@@ -26,71 +26,35 @@ pub struct Event {
 #[serde(tag = "type", content = "data", rename_all = "camelCase")]
 pub enum DomainEvent {
     #[serde(rename = "user.followed", rename_all = "camelCase")]
-    Followed {
-        follower_id: Uuid,
-        following_id: Uuid,
-    },
+    Followed { follower_id: Uuid, following_id: Uuid },
+    #[serde(rename = "user.unfollowed", rename_all = "camelCase")]
+    Unfollowed { follower_id: Uuid, following_id: Uuid },
+    #[serde(rename = "post.created", rename_all = "camelCase")]
+    PostCreated { post_id: Uuid, author_id: Uuid },
     #[serde(rename = "post.liked", rename_all = "camelCase")]
-    PostLiked {
-        post_id: Uuid,
-        author_id: Uuid,
-        liker_id: Uuid,
-    },
+    PostLiked { post_id: Uuid, author_id: Uuid, liker_id: Uuid },
     #[serde(rename = "post.commented", rename_all = "camelCase")]
-    PostCommented {
-        post_id: Uuid,
-        author_id: Uuid,
-        comment_id: Uuid,
-        commenter_id: Uuid,
-    },
+    PostCommented { post_id: Uuid, author_id: Uuid, comment_id: Uuid, commenter_id: Uuid },
     #[serde(rename = "user.mentioned", rename_all = "camelCase")]
-    Mentioned {
-        mentioned_id: Uuid,
-        by_id: Uuid,
-        post_id: Uuid,
-        comment_id: Option<Uuid>,
-    },
+    Mentioned { mentioned_id: Uuid, by_id: Uuid, post_id: Uuid, comment_id: Option<Uuid> },
     #[serde(rename = "chat.message_unread", rename_all = "camelCase")]
-    MessageUnread {
-        conversation_id: Uuid,
-        message_id: Uuid,
-        sender_id: Uuid,
-        recipient_id: Uuid,
-    },
+    MessageUnread { conversation_id: Uuid, message_id: Uuid, sender_id: Uuid, recipient_id: Uuid },
     #[serde(rename = "market.item_sold", rename_all = "camelCase")]
-    ItemSold {
-        order_id: Uuid,
-        item_id: Uuid,
-        seller_id: Uuid,
-        buyer_id: Uuid,
-    },
+    ItemSold { order_id: Uuid, item_id: Uuid, seller_id: Uuid, buyer_id: Uuid },
 }
 
 impl DomainEvent {
     /// (actor, subject) of the envelope.
     fn parties(&self) -> (Uuid, Uuid) {
         match self {
-            DomainEvent::Followed {
-                follower_id,
-                following_id,
-            } => (*follower_id, *following_id),
-            DomainEvent::PostLiked {
-                post_id, liker_id, ..
-            } => (*liker_id, *post_id),
-            DomainEvent::PostCommented {
-                post_id,
-                commenter_id,
-                ..
-            } => (*commenter_id, *post_id),
+            DomainEvent::Followed { follower_id, following_id } => (*follower_id, *following_id),
+            DomainEvent::Unfollowed { follower_id, following_id } => (*follower_id, *following_id),
+            DomainEvent::PostCreated { post_id, author_id } => (*author_id, *post_id),
+            DomainEvent::PostLiked { post_id, liker_id, .. } => (*liker_id, *post_id),
+            DomainEvent::PostCommented { post_id, commenter_id, .. } => (*commenter_id, *post_id),
             DomainEvent::Mentioned { by_id, post_id, .. } => (*by_id, *post_id),
-            DomainEvent::MessageUnread {
-                conversation_id,
-                sender_id,
-                ..
-            } => (*sender_id, *conversation_id),
-            DomainEvent::ItemSold {
-                order_id, buyer_id, ..
-            } => (*buyer_id, *order_id),
+            DomainEvent::MessageUnread { conversation_id, sender_id, .. } => (*sender_id, *conversation_id),
+            DomainEvent::ItemSold { order_id, buyer_id, .. } => (*buyer_id, *order_id),
         }
     }
 
@@ -124,35 +88,18 @@ mod tests {
     #[test]
     fn envelope_round_trips_and_names_its_parties() {
         let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
-        let event = DomainEvent::Followed {
-            follower_id: a,
-            following_id: b,
-        }
-        .into_event();
-        assert_eq!(
-            (event.kind.as_str(), event.actor, event.subject),
-            ("user.followed", Some(a), b)
-        );
+        let event = DomainEvent::Followed { follower_id: a, following_id: b }.into_event();
+        assert_eq!((event.kind.as_str(), event.actor, event.subject), ("user.followed", Some(a), b));
         let json = serde_json::to_value(&event).unwrap();
         assert_eq!(json["type"], "user.followed");
         assert_eq!(json["data"]["followerId"], a.to_string());
         let back: Event = serde_json::from_value(json).unwrap();
-        assert_eq!(
-            back.domain(),
-            Some(DomainEvent::Followed {
-                follower_id: a,
-                following_id: b
-            })
-        );
+        assert_eq!(back.domain(), Some(DomainEvent::Followed { follower_id: a, following_id: b }));
     }
 
     #[test]
     fn unknown_types_are_not_errors() {
-        let mut e = DomainEvent::Followed {
-            follower_id: Uuid::new_v4(),
-            following_id: Uuid::new_v4(),
-        }
-        .into_event();
+        let mut e = DomainEvent::Followed { follower_id: Uuid::new_v4(), following_id: Uuid::new_v4() }.into_event();
         e.kind = "future.thing".into();
         assert_eq!(e.domain(), None);
     }

@@ -13,16 +13,14 @@ mod outbox;
 mod relay;
 
 pub use consumer::{
-    each_record, first_delivery, oldest_message_age, run_scheduled, run_sqs, BoxBatch, BoxJob,
-    ScheduledHandler, SqsHandler,
+    each_record, first_delivery, oldest_message_age, run_scheduled, run_sqs, BoxBatch, BoxJob, ScheduledHandler,
+    SqsHandler,
 };
 pub use event::{DomainEvent, Event, EVENT_VERSION};
-pub use outbox::{emit, queues_for, NOTIFICATIONS_QUEUE};
+pub use outbox::{emit, queues_for, NOTIFICATIONS_QUEUE, TIMELINE_QUEUE};
 pub use relay::{Queue, Relay, SweepReport};
 
 pub use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 
-pub const MIGRATIONS: &[cs_db::Migration] = &[cs_db::Migration {
-    id: "events/0001_outbox",
-    sql: include_str!("../migrations/0001_outbox.sql"),
-}];
+pub const MIGRATIONS: &[cs_db::Migration] =
+    &[cs_db::Migration { id: "events/0001_outbox", sql: include_str!("../migrations/0001_outbox.sql") }];

@@ -3,16 +3,16 @@ use cs_db::GenericClient;
 use crate::Event;
 
 pub const NOTIFICATIONS_QUEUE: &str = "notifications";
+pub const TIMELINE_QUEUE: &str = "timeline";
 
 /// The queues an event type goes to (each gets its own outbox row and delivery).
 pub fn queues_for(kind: &str) -> &'static [&'static str] {
     match kind {
-        "user.followed"
-        | "post.liked"
-        | "post.commented"
-        | "user.mentioned"
-        | "chat.message_unread"
-        | "market.item_sold" => &[NOTIFICATIONS_QUEUE],
+        "user.followed" => &[NOTIFICATIONS_QUEUE, TIMELINE_QUEUE],
+        "user.unfollowed" | "post.created" => &[TIMELINE_QUEUE],
+        "post.liked" | "post.commented" | "user.mentioned" | "chat.message_unread" | "market.item_sold" => {
+            &[NOTIFICATIONS_QUEUE]
+        }
         _ => &[],
     }
 }

@@ -8,11 +8,7 @@ use cs_db::{Pool, ToSql};
 pub trait Queue: Send + Sync {
     /// Sends up to ten `(id, body)` messages to the named queue; returns the ids it did
     /// not accept. An `Err` means none were sent.
-    async fn send_batch(
-        &self,
-        queue: &str,
-        messages: &[(String, String)],
-    ) -> anyhow::Result<Vec<String>>;
+    async fn send_batch(&self, queue: &str, messages: &[(String, String)]) -> anyhow::Result<Vec<String>>;
 }
 
 /// Publishes outbox rows to their queues.
@@ -44,10 +40,9 @@ impl Relay {
                    WHERE id = ANY($1) AND published_at IS NULL
                    ORDER BY id FOR UPDATE SKIP LOCKED";
         match self.deliver(sql, &[&ids]).await {
-            Ok(report) if report.failed > 0 => tracing::warn!(
-                failed = report.failed,
-                "events left in the outbox for the sweep"
-            ),
+            Ok(report) if report.failed > 0 => {
+                tracing::warn!(failed = report.failed, "events left in the outbox for the sweep")
+            }
             Ok(_) => {}
             Err(err) => tracing::warn!(error = ?err, "events left in the outbox for the sweep"),
         }
@@ -72,21 +67,14 @@ impl Relay {
 
     /// Locks the selected rows, sends them in batches of ten per queue, and records what
     /// was sent and what failed, in one transaction.
-    async fn deliver(
-        &self,
-        select: &str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> anyhow::Result<SweepReport> {
+    async fn deliver(&self, select: &str, params: &[&(dyn ToSql + Sync)]) -> anyhow::Result<SweepReport> {
         let mut client = self.db.get().await?;
         let tx = client.transaction().await?;
         let rows = tx.query(select, params).await?;
         let mut by_queue: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
         for row in &rows {
             let (id, queue, body): (i64, String, String) = (row.get(0), row.get(1), row.get(2));
-            by_queue
-                .entry(queue)
-                .or_default()
-                .push((id.to_string(), body));
+            by_queue.entry(queue).or_default().push((id.to_string(), body));
         }
         let (mut sent, mut failed): (Vec<i64>, Vec<i64>) = (Vec::new(), Vec::new());
         let mut last_error = String::new();
@@ -110,7 +98,8 @@ impl Relay {
             }
         }
         if !sent.is_empty() {
-            tx.execute("UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1)", &[&sent]).await?;
+            tx.execute("UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1)", &[&sent])
+                .await?;
         }
         if !failed.is_empty() {
             if last_error.is_empty() {
@@ -123,9 +112,6 @@ impl Relay {
             .await?;
         }
         tx.commit().await?;
-        Ok(SweepReport {
-            sent: sent.len(),
-            failed: failed.len(),
-        })
+        Ok(SweepReport { sent: sent.len(), failed: failed.len() })
     }
 }

@@ -19,18 +19,11 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
         return Err(Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
-            format!(
-                "the body is {} bytes; the limit is {MAX_BODY_BYTES}",
-                bytes.len()
-            ),
+            format!("the body is {} bytes; the limit is {MAX_BODY_BYTES}", bytes.len()),
         ));
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(Problem::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
-            "the body must be a JSON object",
-        ));
+        return Err(Problem::new(StatusCode::BAD_REQUEST, "malformed_json", "the body must be a JSON object"));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|err| {
@@ -39,17 +32,13 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
         match inner.classify() {
             serde_json::error::Category::Data => {
                 let msg = inner.to_string();
-                let field = missing_field(&msg)
-                    .map(|f| join_path(&path, f))
-                    .unwrap_or(path);
+                let field = missing_field(&msg).map(|f| join_path(&path, f)).unwrap_or(path);
                 let detail = msg.split(" at line ").next().unwrap_or(&msg).to_string();
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", detail).field(field)
             }
-            _ => Problem::new(
-                StatusCode::BAD_REQUEST,
-                "malformed_json",
-                format!("the body is not valid JSON: {inner}"),
-            ),
+            _ => {
+                Problem::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {inner}"))
+            }
         }
     })
 }
@@ -68,23 +57,20 @@ fn join_path(parent: &str, field: &str) -> String {
 }
 
 pub fn parse_uuid(field: &str, raw: &str) -> Result<Uuid, Problem> {
-    Uuid::parse_str(raw)
-        .map_err(|_| Problem::bad_request("invalid_uuid", field, format!("{field} must be a UUID")))
+    Uuid::parse_str(raw).map_err(|_| Problem::bad_request("invalid_uuid", field, format!("{field} must be a UUID")))
 }
 
 /// A UUID path parameter; a malformed one is a 400 naming it.
 pub fn path_uuid(req: &Request, name: &str) -> Result<Uuid, Problem> {
     let params = req.path_parameters();
-    let raw = params.first(name).ok_or_else(|| {
-        Problem::bad_request("missing_parameter", name, format!("{name} is required"))
-    })?;
+    let raw = params
+        .first(name)
+        .ok_or_else(|| Problem::bad_request("missing_parameter", name, format!("{name} is required")))?;
     parse_uuid(name, raw)
 }
 
 pub fn query_param(req: &Request, name: &str) -> Option<String> {
-    req.query_string_parameters()
-        .first(name)
-        .map(str::to_string)
+    req.query_string_parameters().first(name).map(str::to_string)
 }
 
 #[cfg(test)]
@@ -126,20 +112,14 @@ mod tests {
 
     #[test]
     fn wrong_type_names_the_nested_field() {
-        let p = json_body::<Login>(&req(
-            r#"{"email":"a","password":"b","nested":{"count":"x"}}"#,
-        ))
-        .unwrap_err();
+        let p = json_body::<Login>(&req(r#"{"email":"a","password":"b","nested":{"count":"x"}}"#)).unwrap_err();
         assert_eq!(p.status, 422);
         assert_eq!(p.field.as_deref(), Some("nested.count"));
     }
 
     #[test]
     fn too_large_is_413() {
-        let big = format!(
-            r#"{{"email":"{}","password":"x"}}"#,
-            "a".repeat(MAX_BODY_BYTES)
-        );
+        let big = format!(r#"{{"email":"{}","password":"x"}}"#, "a".repeat(MAX_BODY_BYTES));
         assert_eq!(json_body::<Login>(&req(&big)).unwrap_err().status, 413);
     }
 

@@ -24,13 +24,7 @@ impl Cursor {
     }
 
     pub fn decode(raw: &str) -> Result<Self, Problem> {
-        let bad = || {
-            Problem::bad_request(
-                "invalid_cursor",
-                "cursor",
-                "cursor is not one this API issued",
-            )
-        };
+        let bad = || Problem::bad_request("invalid_cursor", "cursor", "cursor is not one this API issued");
         let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
         let text = String::from_utf8(bytes).map_err(|_| bad())?;
         let (micros, id) = text.split_once('.').ok_or_else(bad)?;
@@ -64,10 +58,7 @@ impl PageParams {
                 }
             },
         };
-        let cursor = query_param(req, "cursor")
-            .filter(|c| !c.is_empty())
-            .map(|c| Cursor::decode(&c))
-            .transpose()?;
+        let cursor = query_param(req, "cursor").filter(|c| !c.is_empty()).map(|c| Cursor::decode(&c)).transpose()?;
         Ok(PageParams { limit, cursor })
     }
 
@@ -95,39 +86,23 @@ impl<T> Page<T> {
         } else {
             None
         };
-        Page {
-            items: rows,
-            next_cursor,
-        }
+        Page { items: rows, next_cursor }
     }
 
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            items: self.items.into_iter().map(f).collect(),
-            next_cursor: self.next_cursor,
-        }
+        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
     }
 }
 
 impl<T: Serialize> Page<T> {
     /// 200 with the page, and a `Link: <…>; rel="next"` header when there is a next page.
-    pub fn into_response(
-        self,
-        req: &Request,
-        params: &PageParams,
-    ) -> Result<Response<Body>, HttpError> {
+    pub fn into_response(self, req: &Request, params: &PageParams) -> Result<Response<Body>, HttpError> {
         let headers: Vec<(&str, String)> = self
             .next_cursor
             .as_ref()
             .map(|next| {
                 let path = req.uri().path();
-                (
-                    "link",
-                    format!(
-                        "<{path}?limit={}&cursor={next}>; rel=\"next\"",
-                        params.limit
-                    ),
-                )
+                ("link", format!("<{path}?limit={}&cursor={next}>; rel=\"next\"", params.limit))
             })
             .into_iter()
             .collect();
@@ -141,45 +116,26 @@ mod tests {
 
     #[test]
     fn cursor_round_trips() {
-        let c = Cursor {
-            at: DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap(),
-            id: Uuid::new_v4(),
-        };
+        let c = Cursor { at: DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap(), id: Uuid::new_v4() };
         assert_eq!(Cursor::decode(&c.encode()).unwrap(), c);
     }
 
     #[test]
     fn garbage_cursor_is_400() {
-        for raw in [
-            "%%%",
-            "bm90LWEtY3Vyc29y",
-            &URL_SAFE_NO_PAD.encode("12.not-uuid"),
-        ] {
+        for raw in ["%%%", "bm90LWEtY3Vyc29y", &URL_SAFE_NO_PAD.encode("12.not-uuid")] {
             let p = Cursor::decode(raw).unwrap_err();
-            assert_eq!(
-                (p.status, p.field.as_deref()),
-                (400, Some("cursor")),
-                "{raw}"
-            );
+            assert_eq!((p.status, p.field.as_deref()), (400, Some("cursor")), "{raw}");
         }
     }
 
     #[test]
     fn page_cuts_at_limit_and_points_past_the_last_item() {
-        let params = PageParams {
-            limit: 2,
-            cursor: None,
-        };
+        let params = PageParams { limit: 2, cursor: None };
         let at = DateTime::from_timestamp_micros(5).unwrap();
         let ids: Vec<Uuid> = (0..3).map(|_| Uuid::new_v4()).collect();
         let page = Page::from_rows(ids.clone(), &params, |id| Cursor { at, id: *id });
         assert_eq!(page.items, ids[..2]);
-        assert_eq!(
-            Cursor::decode(page.next_cursor.as_deref().unwrap())
-                .unwrap()
-                .id,
-            ids[1]
-        );
+        assert_eq!(Cursor::decode(page.next_cursor.as_deref().unwrap()).unwrap().id, ids[1]);
         let last = Page::from_rows(ids[..2].to_vec(), &params, |id| Cursor { at, id: *id });
         assert!(last.next_cursor.is_none());
     }

@@ -56,8 +56,7 @@ impl Problem {
     }
 
     pub fn unauthorized(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
-            .header("www-authenticate", "Bearer")
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", detail).header("www-authenticate", "Bearer")
     }
 
     pub fn forbidden(code: &str, detail: impl Into<String>) -> Self {
@@ -79,9 +78,7 @@ impl Problem {
     pub fn into_response(mut self, request_id: Option<&str>) -> Response<Body> {
         self.request_id = request_id.map(str::to_string);
         let body = serde_json::to_string(&self).unwrap_or_default();
-        let mut builder = Response::builder()
-            .status(self.status)
-            .header("content-type", "application/problem+json");
+        let mut builder = Response::builder().status(self.status).header("content-type", "application/problem+json");
         for (name, value) in &self.headers {
             builder = builder.header(*name, value.as_str());
         }

@@ -34,10 +34,7 @@ pub fn request_id(req: &Request) -> Option<String> {
 
 /// The handler's result as the HTTP response: problems as problem+json, anything
 /// unexpected logged in full and answered as a bare 500.
-pub fn respond<E: Into<HttpError>>(
-    result: Result<Response<Body>, E>,
-    request_id: Option<&str>,
-) -> Response<Body> {
+pub fn respond<E: Into<HttpError>>(result: Result<Response<Body>, E>, request_id: Option<&str>) -> Response<Body> {
     let mut response = match result.map_err(Into::into) {
         Ok(response) => response,
         Err(HttpError::Problem(problem)) => problem.into_response(request_id),
@@ -55,20 +52,12 @@ pub fn respond<E: Into<HttpError>>(
 /// JSON logs, one object per line; `RUST_LOG` filters (default `info`).
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(filter)
-        .with_current_span(false)
-        .without_time()
-        .try_init();
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tokio_postgres=warn"));
+    let _ = tracing_subscriber::fmt().json().with_env_filter(filter).with_current_span(false).without_time().try_init();
 }
 
 /// The body of a Lambda bin: serve `handler` with `app`, built once at cold start.
-pub async fn run<A: Send + Sync + 'static>(
-    app: A,
-    handler: Handler<A>,
-) -> Result<(), lambda_http::Error> {
+pub async fn run<A: Send + Sync + 'static>(app: A, handler: Handler<A>) -> Result<(), lambda_http::Error> {
     let app = Arc::new(app);
     lambda_http::run(service_fn(move |req: Request| {
         let app = Arc::clone(&app);

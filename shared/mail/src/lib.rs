@@ -32,9 +32,8 @@ pub struct SmtpMailer {
 
 impl SmtpMailer {
     pub fn new(url: &str, from: &str) -> anyhow::Result<Self> {
-        let (scheme, rest) = url
-            .split_once("://")
-            .ok_or_else(|| anyhow::anyhow!("SMTP_URL must look like smtp://host:port"))?;
+        let (scheme, rest) =
+            url.split_once("://").ok_or_else(|| anyhow::anyhow!("SMTP_URL must look like smtp://host:port"))?;
         let (auth, hostport) = match rest.rsplit_once('@') {
             Some((auth, hostport)) => (Some(auth), hostport),
             None => (None, rest),
@@ -53,17 +52,13 @@ impl SmtpMailer {
         if let Some((user, pass)) = auth.and_then(|a| a.split_once(':')) {
             builder = builder.credentials(Credentials::new(user.into(), pass.into()));
         }
-        Ok(SmtpMailer {
-            transport: builder.build(),
-            from: from.parse()?,
-        })
+        Ok(SmtpMailer { transport: builder.build(), from: from.parse()? })
     }
 
     /// `SMTP_URL` (default `smtp://127.0.0.1:1025`) and `MAIL_FROM`.
     pub fn from_env() -> anyhow::Result<Self> {
         let url = std::env::var("SMTP_URL").unwrap_or_else(|_| "smtp://127.0.0.1:1025".into());
-        let from = std::env::var("MAIL_FROM")
-            .unwrap_or_else(|_| "ConnectSphere <no-reply@connectsphere.dev>".into());
+        let from = std::env::var("MAIL_FROM").unwrap_or_else(|_| "ConnectSphere <no-reply@connectsphere.dev>".into());
         Self::new(&url, &from)
     }
 }
@@ -79,12 +74,7 @@ impl Mailer for SmtpMailer {
             .body(email.text.clone())?;
         for (name, value) in &email.headers {
             let name = lettre::message::header::HeaderName::new_from_ascii(name.clone())?;
-            message
-                .headers_mut()
-                .insert_raw(lettre::message::header::HeaderValue::new(
-                    name,
-                    value.clone(),
-                ));
+            message.headers_mut().insert_raw(lettre::message::header::HeaderValue::new(name, value.clone()));
         }
         self.transport.send(message).await?;
         Ok(())

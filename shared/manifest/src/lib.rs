@@ -120,22 +120,14 @@ mod tests {
         for f in &m.functions {
             assert!(names.insert(&f.name), "duplicate function {}", f.name);
             if let Trigger::Http(route) = &f.trigger {
-                let (method, path) = f
-                    .http_route()
-                    .unwrap_or_else(|| panic!("{}: bad route {route}", f.name));
-                assert!(
-                    ["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&method),
-                    "{}",
-                    f.name
-                );
+                let (method, path) = f.http_route().unwrap_or_else(|| panic!("{}: bad route {route}", f.name));
+                assert!(["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&method), "{}", f.name);
                 assert!(path.starts_with('/'), "{}", f.name);
                 assert!(routes.insert(route.clone()), "duplicate route {route}");
             }
             assert!(m.memory(f) >= 128 && m.timeout(f) >= 1);
             if let Trigger::Sqs(queue) = &f.trigger {
-                let q = m
-                    .queue(queue)
-                    .unwrap_or_else(|| panic!("{}: no [[queue]] named {queue}", f.name));
+                let q = m.queue(queue).unwrap_or_else(|| panic!("{}: no [[queue]] named {queue}", f.name));
                 assert!(
                     m.timeout(f) < q.visibility_timeout,
                     "{}: timeout must be below the visibility timeout",

@@ -28,12 +28,7 @@ fn pct(sorted: &[f64], q: f64) -> f64 {
 }
 
 fn like(author: Uuid, liker: Uuid) -> cs_events::Event {
-    DomainEvent::PostLiked {
-        post_id: Uuid::new_v4(),
-        author_id: author,
-        liker_id: liker,
-    }
-    .into_event()
+    DomainEvent::PostLiked { post_id: Uuid::new_v4(), author_id: author, liker_id: liker }.into_event()
 }
 
 #[tokio::main]
@@ -47,18 +42,12 @@ async fn main() -> anyhow::Result<()> {
          SELECT gen_random_uuid(), 'u' || i, 'u' || i || '@example.com', 'x' FROM generate_series(1, {users}) i; ANALYZE;"
     ))
     .await?;
-    let ids: Vec<Uuid> = db
-        .query("SELECT id FROM users ORDER BY username", &[])
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let ids: Vec<Uuid> =
+        db.query("SELECT id FROM users ORDER BY username", &[]).await?.iter().map(|r| r.get(0)).collect();
     let pool = cs_db::connect(&url, 8)?;
     let aws = cs_aws::sdk_config().await;
     let prefix = format!("bench{}-", &Uuid::new_v4().simple().to_string()[..8]);
-    println!(
-        "events benchmark: {users} users seeded; likes (in-app only, so no SMTP in the path)\n"
-    );
+    println!("events benchmark: {users} users seeded; likes (in-app only, so no SMTP in the path)\n");
 
     // 1. Bare inserts into the notifications table, CONCURRENCY connections.
     let started = Instant::now();
@@ -105,9 +94,7 @@ async fn main() -> anyhow::Result<()> {
             for &i in chunk {
                 let mut record = SqsMessage::default();
                 record.message_id = Some(Uuid::new_v4().to_string());
-                record.body = Some(
-                    serde_json::to_string(&like(ids[i], ids[i + IN_PROCESS])).unwrap_or_default(),
-                );
+                record.body = Some(serde_json::to_string(&like(ids[i], ids[i + IN_PROCESS])).unwrap_or_default());
                 batch.records.push(record);
             }
             batch
@@ -121,10 +108,7 @@ async fn main() -> anyhow::Result<()> {
         tasks.push(tokio::spawn(async move {
             let mut failed = 0;
             for batch in part {
-                failed += notify::consume(Arc::clone(&app), batch)
-                    .await
-                    .batch_item_failures
-                    .len();
+                failed += notify::consume(Arc::clone(&app), batch).await.batch_item_failures.len();
             }
             failed
         }));
@@ -134,41 +118,21 @@ async fn main() -> anyhow::Result<()> {
         failed += t.await?;
     }
     let consumer_rate = IN_PROCESS as f64 / started.elapsed().as_secs_f64();
-    let made: i64 = db
-        .query_one("SELECT count(*) FROM notifications", &[])
-        .await?
-        .get(0);
-    anyhow::ensure!(
-        failed == 0 && made == IN_PROCESS as i64,
-        "consumer: {failed} failed, {made} made"
-    );
+    let made: i64 = db.query_one("SELECT count(*) FROM notifications", &[]).await?.get(0);
+    anyhow::ensure!(failed == 0 && made == IN_PROCESS as i64, "consumer: {failed} failed, {made} made");
 
     // 3. The emulator alone: batched sends, then batched receive + delete.
     let raw = SqsQueue::new(cs_aws::sqs(&aws), &prefix);
-    let raw_url = raw
-        .ensure(QueueSpec {
-            name: "raw",
-            visibility_timeout: 30,
-            max_receive_count: 5,
-        })
-        .await?;
+    let raw_url = raw.ensure(QueueSpec { name: "raw", visibility_timeout: 30, max_receive_count: 5 }).await?;
     let started = Instant::now();
     for chunk in (0..EMULATOR).collect::<Vec<_>>().chunks(10) {
         let entries = chunk
             .iter()
             .map(|i| {
-                SendMessageBatchRequestEntry::builder()
-                    .id(i.to_string())
-                    .message_body(format!("{{\"n\":{i}}}"))
-                    .build()
+                SendMessageBatchRequestEntry::builder().id(i.to_string()).message_body(format!("{{\"n\":{i}}}")).build()
             })
             .collect::<Result<Vec<_>, _>>()?;
-        raw.client()
-            .send_message_batch()
-            .queue_url(&raw_url)
-            .set_entries(Some(entries))
-            .send()
-            .await?;
+        raw.client().send_message_batch().queue_url(&raw_url).set_entries(Some(entries)).send().await?;
     }
     let send_rate = EMULATOR as f64 / started.elapsed().as_secs_f64();
     let started = Instant::now();
@@ -196,12 +160,7 @@ async fn main() -> anyhow::Result<()> {
             .collect::<Vec<_>>();
         received += entries.len();
         if !entries.is_empty() {
-            raw.client()
-                .delete_message_batch()
-                .queue_url(&raw_url)
-                .set_entries(Some(entries))
-                .send()
-                .await?;
+            raw.client().delete_message_batch().queue_url(&raw_url).set_entries(Some(entries)).send().await?;
         }
     }
     let receive_rate = EMULATOR as f64 / started.elapsed().as_secs_f64();
@@ -212,10 +171,7 @@ async fn main() -> anyhow::Result<()> {
     config.queue_prefix = prefix.clone();
     config.frontend_dir = None;
     let _gateway = spawn(config, "127.0.0.1:0".parse()?).await?;
-    let relay = Relay::new(
-        pool.clone(),
-        Arc::new(SqsQueue::new(cs_aws::sqs(&aws), &prefix)),
-    );
+    let relay = Relay::new(pool.clone(), Arc::new(SqsQueue::new(cs_aws::sqs(&aws), &prefix)));
     let base = 2 * IN_PROCESS;
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -225,8 +181,7 @@ async fn main() -> anyhow::Result<()> {
             for i in (w..END_TO_END).step_by(CONCURRENCY) {
                 let mut client = pool.get().await?;
                 let tx = client.transaction().await?;
-                let outbox =
-                    cs_events::emit(&tx, &like(ids[base + i], ids[base + END_TO_END + i])).await?;
+                let outbox = cs_events::emit(&tx, &like(ids[base + i], ids[base + END_TO_END + i])).await?;
                 tx.commit().await?;
                 relay.publish(&outbox).await;
             }
@@ -242,11 +197,7 @@ async fn main() -> anyhow::Result<()> {
         if n >= (IN_PROCESS + END_TO_END) as i64 {
             break;
         }
-        anyhow::ensure!(
-            Instant::now() < deadline,
-            "only {} of {END_TO_END} events arrived",
-            n - IN_PROCESS as i64
-        );
+        anyhow::ensure!(Instant::now() < deadline, "only {} of {END_TO_END} events arrived", n - IN_PROCESS as i64);
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let e2e_secs = started.elapsed().as_secs_f64();
@@ -264,27 +215,11 @@ async fn main() -> anyhow::Result<()> {
     delays.sort_by(f64::total_cmp);
 
     println!("{:<58} {:>10}", "path", "events/s");
-    println!(
-        "{:<58} {:>10.0}",
-        "bare INSERT into notifications (4 connections)", bare_rate
-    );
-    println!(
-        "{:<58} {:>10.0}",
-        "notify consumer, in-process SqsEvent batches of 10 (4 tasks)", consumer_rate
-    );
-    println!(
-        "{:<58} {:>10.0}",
-        "emulator (moto) SQS: batched send", send_rate
-    );
-    println!(
-        "{:<58} {:>10.0}",
-        "emulator (moto) SQS: batched receive + delete", receive_rate
-    );
-    println!(
-        "{:<58} {:>10.0}",
-        "end to end: outbox -> relay -> SQS -> consumer -> row",
-        END_TO_END as f64 / e2e_secs
-    );
+    println!("{:<58} {:>10.0}", "bare INSERT into notifications (4 connections)", bare_rate);
+    println!("{:<58} {:>10.0}", "notify consumer, in-process SqsEvent batches of 10 (4 tasks)", consumer_rate);
+    println!("{:<58} {:>10.0}", "emulator (moto) SQS: batched send", send_rate);
+    println!("{:<58} {:>10.0}", "emulator (moto) SQS: batched receive + delete", receive_rate);
+    println!("{:<58} {:>10.0}", "end to end: outbox -> relay -> SQS -> consumer -> row", END_TO_END as f64 / e2e_secs);
     println!();
     println!(
         "end-to-end delay over {} events: p50 {:.1} ms, p99 {:.1} ms (event time to notification row)",
@@ -292,9 +227,6 @@ async fn main() -> anyhow::Result<()> {
         pct(&delays, 0.5),
         pct(&delays, 0.99)
     );
-    println!(
-        "consumer vs bare insert: {:.1}x the cost per event",
-        bare_rate / consumer_rate
-    );
+    println!("consumer vs bare insert: {:.1}x the cost per event", bare_rate / consumer_rate);
     Ok(())
 }

@@ -42,13 +42,17 @@ impl Endpoint {
     /// The SQL the handler runs (see functions/user/src/repo.rs).
     fn sql(self) -> &'static str {
         match self {
-            Endpoint::User => "SELECT u.id, u.username, u.email, u.hashed_password, u.display_name, u.bio, u.avatar_url, \
-                u.followers_count, u.following_count, u.created_at, u.updated_at FROM users u WHERE u.id = $1",
-            Endpoint::Followers => "SELECT u.id, u.username, u.email, u.hashed_password, u.display_name, u.bio, u.avatar_url, \
+            Endpoint::User => {
+                "SELECT u.id, u.username, u.email, u.hashed_password, u.display_name, u.bio, u.avatar_url, \
+                u.followers_count, u.following_count, u.created_at, u.updated_at FROM users u WHERE u.id = $1"
+            }
+            Endpoint::Followers => {
+                "SELECT u.id, u.username, u.email, u.hashed_password, u.display_name, u.bio, u.avatar_url, \
                 u.followers_count, u.following_count, u.created_at, u.updated_at, f.created_at \
                 FROM followers f JOIN users u ON u.id = f.follower_id WHERE f.user_id = $1 \
                 AND ($2::timestamptz IS NULL OR (f.created_at, f.follower_id) < ($2, $3)) \
-                ORDER BY f.created_at DESC, f.follower_id DESC LIMIT $4",
+                ORDER BY f.created_at DESC, f.follower_id DESC LIMIT $4"
+            }
         }
     }
 }
@@ -63,12 +67,7 @@ struct Stats {
 fn stats(mut samples: Vec<Duration>, elapsed: Duration) -> Stats {
     samples.sort();
     let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)];
-    Stats {
-        p50: at(0.50),
-        p99: at(0.99),
-        rps: samples.len() as f64 / elapsed.as_secs_f64(),
-        n: samples.len(),
-    }
+    Stats { p50: at(0.50), p99: at(0.99), rps: samples.len() as f64 / elapsed.as_secs_f64(), n: samples.len() }
 }
 
 fn ms(d: Duration) -> String {
@@ -96,20 +95,9 @@ async fn seed(url: &str) -> anyhow::Result<Vec<Uuid>> {
         ))
         .await
         .context("seeding")?;
-    let follows: i64 = client
-        .query_one("SELECT count(*) FROM followers", &[])
-        .await?
-        .get(0);
-    println!(
-        "seeded {USERS} users and {follows} follows in {:.1}s",
-        started.elapsed().as_secs_f64()
-    );
-    Ok(client
-        .query("SELECT id FROM users", &[])
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect())
+    let follows: i64 = client.query_one("SELECT count(*) FROM followers", &[]).await?.get(0);
+    println!("seeded {USERS} users and {follows} follows in {:.1}s", started.elapsed().as_secs_f64());
+    Ok(client.query("SELECT id FROM users", &[]).await?.iter().map(|r| r.get(0)).collect())
 }
 
 async fn drive_gateway(
@@ -118,9 +106,7 @@ async fn drive_gateway(
     ids: Arc<Vec<Uuid>>,
     concurrency: usize,
 ) -> anyhow::Result<Stats> {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(concurrency)
-        .build()?;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
     let started = Instant::now();
     let mut tasks = Vec::new();
     for w in 0..concurrency {
@@ -132,10 +118,7 @@ async fn drive_gateway(
                 let id = ids[i % ids.len()];
                 i += 13;
                 let t = Instant::now();
-                let res = client
-                    .get(format!("{base}{}", endpoint.path(id)))
-                    .send()
-                    .await?;
+                let res = client.get(format!("{base}{}", endpoint.path(id))).send().await?;
                 anyhow::ensure!(res.status() == 200, "status {}", res.status());
                 res.bytes().await?;
                 samples.push(t.elapsed());
@@ -150,12 +133,7 @@ async fn drive_gateway(
     Ok(stats(all, started.elapsed()))
 }
 
-async fn drive_sql(
-    url: &str,
-    endpoint: Endpoint,
-    ids: Arc<Vec<Uuid>>,
-    concurrency: usize,
-) -> anyhow::Result<Stats> {
+async fn drive_sql(url: &str, endpoint: Endpoint, ids: Arc<Vec<Uuid>>, concurrency: usize) -> anyhow::Result<Stats> {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for w in 0..concurrency {
@@ -212,16 +190,7 @@ async fn main() -> anyhow::Result<()> {
     println!("{RUN_FOR:?} per cell; latencies in ms");
     println!(
         "{:<28} {:>4} | {:>8} {:>8} {:>8} | {:>8} {:>8} {:>8} | {:>9} {:>9}",
-        "endpoint",
-        "conc",
-        "gw p50",
-        "gw p99",
-        "gw rps",
-        "sql p50",
-        "sql p99",
-        "sql rps",
-        "p99 ratio",
-        "rps ratio"
+        "endpoint", "conc", "gw p50", "gw p99", "gw rps", "sql p50", "sql p99", "sql rps", "p99 ratio", "rps ratio"
     );
     let mut verdicts = Vec::new();
     for endpoint in [Endpoint::User, Endpoint::Followers] {
@@ -249,11 +218,7 @@ async fn main() -> anyhow::Result<()> {
                 "{} at concurrency {concurrency}: p99 {} ms ({} the 5 ms target); {} requests",
                 endpoint.name(),
                 ms(gw.p99),
-                if gw.p99 < Duration::from_millis(5) {
-                    "within"
-                } else {
-                    "OVER"
-                },
+                if gw.p99 < Duration::from_millis(5) { "within" } else { "OVER" },
                 gw.n
             ));
         }

@@ -33,25 +33,17 @@ async fn main() -> anyhow::Result<()> {
             println!("moved {moved} messages from {queue}-dlq back to {queue}");
             Ok(())
         }
-        other => anyhow::bail!(
-            "unknown command {other}; try serve, migrate, seed-demo, drop-test-dbs, dlq or redrive"
-        ),
+        other => anyhow::bail!("unknown command {other}; try serve, migrate, seed-demo, drop-test-dbs, dlq or redrive"),
     }
 }
 
 async fn migrate() -> anyhow::Result<()> {
-    let url =
-        std::env::var("DATABASE_URL").context("DATABASE_URL is not set (run `make services`)")?;
-    let (mut client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .context("connecting to DATABASE_URL")?;
+    let url = std::env::var("DATABASE_URL").context("DATABASE_URL is not set (run `make services`)")?;
+    let (mut client, conn) =
+        tokio_postgres::connect(&url, tokio_postgres::NoTls).await.context("connecting to DATABASE_URL")?;
     tokio::spawn(conn);
     let applied = cs_db::migrate(&mut client, &migrations()).await?;
-    println!(
-        "migrations: {} applied, {} already in place",
-        applied.len(),
-        migrations().len() - applied.len()
-    );
+    println!("migrations: {} applied, {} already in place", applied.len(), migrations().len() - applied.len());
     Ok(())
 }
 
@@ -60,10 +52,7 @@ async fn serve() -> anyhow::Result<()> {
     let config = GatewayConfig::from_env()?;
     let manifest = cs_manifest::Manifest::load()?;
     let host = std::env::var("GATEWAY_HOST").unwrap_or_else(|_| "127.0.0.1".into());
-    let port = std::env::var("GATEWAY_PORT")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(manifest.http.local_port);
+    let port = std::env::var("GATEWAY_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(manifest.http.local_port);
     let addr: SocketAddr = format!("{host}:{port}").parse()?;
     let running = spawn(config, addr).await?;
     println!("ConnectSphere HTTP API on {}", running.url());
@@ -72,36 +61,20 @@ async fn serve() -> anyhow::Result<()> {
 }
 
 fn queue_arg() -> anyhow::Result<String> {
-    let queue = std::env::args()
-        .nth(2)
-        .context("name the queue, e.g. notifications")?;
+    let queue = std::env::args().nth(2).context("name the queue, e.g. notifications")?;
     let manifest = cs_manifest::Manifest::load()?;
-    anyhow::ensure!(
-        manifest.queue(&queue).is_some(),
-        "no queue {queue} in functions/manifest.toml"
-    );
+    anyhow::ensure!(manifest.queue(&queue).is_some(), "no queue {queue} in functions/manifest.toml");
     Ok(queue)
 }
 
 async fn sqs() -> cs_aws::SqsQueue {
     let aws = cs_aws::sdk_config().await;
-    cs_aws::SqsQueue::new(
-        cs_aws::sqs(&aws),
-        std::env::var("QUEUE_PREFIX").unwrap_or_default(),
-    )
+    cs_aws::SqsQueue::new(cs_aws::sqs(&aws), std::env::var("QUEUE_PREFIX").unwrap_or_default())
 }
 
 async fn dead_letters(queue: &str) -> anyhow::Result<()> {
     let dead = sqs().await.dead_letters(queue, 100).await?;
-    println!(
-        "{} messages in {queue}-dlq{}",
-        dead.len(),
-        if dead.len() == 100 {
-            " (showing 100)"
-        } else {
-            ""
-        }
-    );
+    println!("{} messages in {queue}-dlq{}", dead.len(), if dead.len() == 100 { " (showing 100)" } else { "" });
     for d in dead {
         let body: String = d.body.chars().take(160).collect();
         println!("{}  received {}x  {body}", d.message_id, d.receive_count);

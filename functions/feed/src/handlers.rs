@@ -1,0 +1,308 @@
+//! The feed endpoints.
+
+use cs_events::DomainEvent;
+use cs_http::{
+    caller, json, json_body, no_content, optional_caller, path_uuid, Body, Caller, HttpError, Page, PageParams,
+    Problem, Request, Response,
+};
+use lambda_http::http::StatusCode;
+use uuid::Uuid;
+
+use crate::{
+    domain::{mentions, text, MAX_COMMENT_CHARS, MAX_POST_CHARS},
+    repo::{self, Entry},
+    wire::*,
+    App, FeedError,
+};
+
+type Reply = Result<Response<Body>, HttpError>;
+
+fn me(req: &Request) -> Result<Caller, HttpError> {
+    Ok(caller(req)?.ok_or_else(|| Problem::unauthorized("a valid access token is required"))?)
+}
+
+fn viewer(app: &App, req: &Request) -> Result<Option<Uuid>, HttpError> {
+    Ok(optional_caller(req, |token| app.tokens.verify(token).ok().and_then(|c| Uuid::parse_str(&c.sub).ok()))?)
+}
+
+/// `Mentioned` events for the users named in `text` (never the writer themself).
+async fn mention_events(
+    tx: &impl cs_db::GenericClient,
+    text: &str,
+    by: Uuid,
+    post: Uuid,
+    comment: Option<Uuid>,
+) -> Result<Vec<i64>, HttpError> {
+    let names = mentions(text);
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut outbox = Vec::new();
+    for user in repo::users_named(tx, &names).await?.into_iter().filter(|u| *u != by) {
+        let event =
+            DomainEvent::Mentioned { mentioned_id: user, by_id: by, post_id: post, comment_id: comment }.into_event();
+        outbox.extend(cs_events::emit(tx, &event).await?);
+    }
+    Ok(outbox)
+}
+
+async fn post_view(app: &App, viewer: Option<Uuid>, id: Uuid) -> Result<PostView, HttpError> {
+    let client = app.db.get().await.map_err(FeedError::from)?;
+    Ok(repo::post(&client, viewer, id).await?.ok_or(FeedError::PostNotFound)?.into())
+}
+
+#[utoipa::path(post, path = "/posts", tag = "feed", request_body = NewPostBody, security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The new post", body = PostView),
+        (status = 400, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Empty or over-long content, or media that is not the caller's ready upload", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_post(app: &App, req: Request) -> Reply {
+    let me = me(&req)?;
+    let body: NewPostBody = json_body(&req)?;
+    let content = text("content", &body.content, MAX_POST_CHARS)?;
+    if body.media_id.is_some() {
+        // Uploads arrive with the media service; until then no media is ever ready.
+        return Err(Problem::invalid("mediaId", "mediaId must be one of your uploads that is ready").into());
+    }
+    let id = Uuid::now_v7();
+    let mut client = app.db.get().await.map_err(FeedError::from)?;
+    let tx = client.transaction().await.map_err(FeedError::from)?;
+    let at = repo::insert_post(&tx, id, me.id, &content).await?;
+    repo::add_own(&tx, id, me.id, at).await?;
+    let mut outbox =
+        cs_events::emit(&tx, &DomainEvent::PostCreated { post_id: id, author_id: me.id }.into_event()).await?;
+    outbox.extend(mention_events(&tx, &content, me.id, id, None).await?);
+    tx.commit().await.map_err(FeedError::from)?;
+    app.relay.publish(&outbox).await;
+    json(StatusCode::CREATED, &post_view(app, Some(me.id), id).await?)
+}
+
+#[utoipa::path(get, path = "/posts/{id}", tag = "feed", params(("id" = Uuid, Path)), security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The post", body = PostView),
+        (status = 400, description = "id is not a UUID", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such post", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_post(app: &App, req: Request) -> Reply {
+    let id = path_uuid(&req, "id")?;
+    json(StatusCode::OK, &post_view(app, viewer(app, &req)?, id).await?)
+}
+
+/// The post's author must be the caller: 404 if there is no post, 403 if it is not theirs.
+async fn own_post(app: &App, me: Uuid, id: Uuid) -> Result<(), HttpError> {
+    let client = app.db.get().await.map_err(FeedError::from)?;
+    match repo::post_author(&client, id).await? {
+        None => Err(FeedError::PostNotFound.into()),
+        Some(author) if author != me => Err(FeedError::NotAuthor.into()),
+        Some(_) => Ok(()),
+    }
+}
+
+#[utoipa::path(put, path = "/posts/{id}", tag = "feed", params(("id" = Uuid, Path)), request_body = EditPostBody, security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The edited post (`updatedAt` moves, `createdAt` stays)", body = PostView),
+        (status = 403, description = "Not the author", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such post", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Empty or over-long content", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update_post(app: &App, req: Request) -> Reply {
+    let me = me(&req)?;
+    let id = path_uuid(&req, "id")?;
+    let body: EditPostBody = json_body(&req)?;
+    let content = text("content", &body.content, MAX_POST_CHARS)?;
+    own_post(app, me.id, id).await?;
+    let client = app.db.get().await.map_err(FeedError::from)?;
+    repo::update_post(&client, id, &content).await?;
+    json(StatusCode::OK, &post_view(app, Some(me.id), id).await?)
+}
+
+#[utoipa::path(delete, path = "/posts/{id}", tag = "feed", params(("id" = Uuid, Path)), security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted, with its comments, likes and timeline entries"),
+        (status = 403, description = "Not the author", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such post", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn delete_post(app: &App, req: Request) -> Reply {
+    let me = me(&req)?;
+    let id = path_uuid(&req, "id")?;
+    own_post(app, me.id, id).await?;
+    let client = app.db.get().await.map_err(FeedError::from)?;
+    repo::delete_post(&client, id).await?;
+    no_content()
+}
+
+async fn like_state(app: &App, me: Uuid, id: Uuid) -> Reply {
+    let post = post_view(app, Some(me), id).await?;
+    json(StatusCode::OK, &LikeState { liked_by_me: post.liked_by_me, like_count: post.like_count })
+}
+
+#[utoipa::path(post, path = "/posts/{id}/like", tag = "feed", params(("id" = Uuid, Path)), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Liked (also when already liked; notifies the author once)", body = LikeState),
+        (status = 404, description = "No such post", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn like(app: &App, req: Request) -> Reply {
+    let me = me(&req)?;
+    let id = path_uuid(&req, "id")?;
+    let mut client = app.db.get().await.map_err(FeedError::from)?;
+    let tx = client.transaction().await.map_err(FeedError::from)?;
+    let outbox = if repo::like(&tx, id, me.id).await? {
+        let author = repo::post_author(&tx, id).await?.ok_or(FeedError::PostNotFound)?;
+        cs_events::emit(&tx, &DomainEvent::PostLiked { post_id: id, author_id: author, liker_id: me.id }.into_event())
+            .await?
+    } else {
+        Vec::new()
+    };
+    tx.commit().await.map_err(FeedError::from)?;
+    app.relay.publish(&outbox).await;
+    like_state(app, me.id, id).await
+}
+
+#[utoipa::path(delete, path = "/posts/{id}/like", tag = "feed", params(("id" = Uuid, Path)), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Not liked (also when it was not)", body = LikeState),
+        (status = 404, description = "No such post", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn unlike(app: &App, req: Request) -> Reply {
+    let me = me(&req)?;
+    let id = path_uuid(&req, "id")?;
+    let client = app.db.get().await.map_err(FeedError::from)?;
+    repo::unlike(&client, id, me.id).await?;
+    like_state(app, me.id, id).await
+}
+
+#[utoipa::path(post, path = "/posts/{id}/comments", tag = "feed", params(("id" = Uuid, Path)), request_body = NewCommentBody, security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The comment", body = CommentView),
+        (status = 404, description = "No such post", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Empty or over-long content", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_comment(app: &App, req: Request) -> Reply {
+    let me = me(&req)?;
+    let post = path_uuid(&req, "id")?;
+    let body: NewCommentBody = json_body(&req)?;
+    let content = text("content", &body.content, MAX_COMMENT_CHARS)?;
+    let id = Uuid::now_v7();
+    let mut client = app.db.get().await.map_err(FeedError::from)?;
+    let tx = client.transaction().await.map_err(FeedError::from)?;
+    repo::insert_comment(&tx, id, post, me.id, &content).await?;
+    let author = repo::post_author(&tx, post).await?.ok_or(FeedError::PostNotFound)?;
+    let mut outbox = Vec::new();
+    if author != me.id {
+        let event =
+            DomainEvent::PostCommented { post_id: post, author_id: author, comment_id: id, commenter_id: me.id };
+        outbox.extend(cs_events::emit(&tx, &event.into_event()).await?);
+    }
+    outbox.extend(mention_events(&tx, &content, me.id, post, Some(id)).await?);
+    tx.commit().await.map_err(FeedError::from)?;
+    app.relay.publish(&outbox).await;
+    let client = app.db.get().await.map_err(FeedError::from)?;
+    let comment = repo::comment(&client, id).await?.ok_or(FeedError::CommentNotFound)?;
+    json(StatusCode::CREATED, &CommentView::from(comment))
+}
+
+#[utoipa::path(get, path = "/posts/{id}/comments", tag = "feed",
+    params(("id" = Uuid, Path), ("limit" = Option<i64>, Query), ("cursor" = Option<String>, Query)),
+    responses(
+        (status = 200, description = "Oldest first", body = Page<CommentView>),
+        (status = 400, description = "Bad id, limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such post", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_comments(app: &App, req: Request) -> Reply {
+    let post = path_uuid(&req, "id")?;
+    let params = PageParams::from_request(&req)?;
+    let client = app.db.get().await.map_err(FeedError::from)?;
+    let rows = repo::comments(&client, post, &params).await?;
+    if rows.is_empty() && repo::post_author(&client, post).await?.is_none() {
+        return Err(FeedError::PostNotFound.into());
+    }
+    Page::from_rows(rows, &params, |c| cs_http::Cursor { at: c.created_at, id: c.id })
+        .map(CommentView::from)
+        .into_response(&req, &params)
+}
+
+#[utoipa::path(delete, path = "/comments/{id}", tag = "feed", params(("id" = Uuid, Path)), security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "Neither the comment's nor the post's author", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such comment", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn delete_comment(app: &App, req: Request) -> Reply {
+    let me = me(&req)?;
+    let id = path_uuid(&req, "id")?;
+    let mut client = app.db.get().await.map_err(FeedError::from)?;
+    let tx = client.transaction().await.map_err(FeedError::from)?;
+    let comment = repo::comment(&tx, id).await?.ok_or(FeedError::CommentNotFound)?;
+    let post_author = repo::post_author(&tx, comment.post_id).await?;
+    if comment.author.id != me.id && post_author != Some(me.id) {
+        return Err(FeedError::NotAuthor.into());
+    }
+    repo::delete_comment(&tx, id, comment.post_id).await?;
+    tx.commit().await.map_err(FeedError::from)?;
+    no_content()
+}
+
+/// A page of posts from a page of timeline entries.
+async fn timeline_page(
+    app: &App,
+    req: &Request,
+    params: &PageParams,
+    viewer: Option<Uuid>,
+    entries: Vec<Entry>,
+) -> Reply {
+    let page = Page::from_rows(entries, params, repo::entry_cursor);
+    let ids: Vec<Uuid> = page.items.iter().map(|e| e.0).collect();
+    let client = app.db.get().await.map_err(FeedError::from)?;
+    let posts = repo::posts(&client, viewer, &ids).await?;
+    Page { items: posts.into_iter().map(PostView::from).collect::<Vec<_>>(), next_cursor: page.next_cursor }
+        .into_response(req, params)
+}
+
+#[utoipa::path(get, path = "/timeline/home", tag = "feed",
+    params(("limit" = Option<i64>, Query), ("cursor" = Option<String>, Query)), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Posts of the people you follow and your own, newest first", body = Page<PostView>),
+        (status = 400, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn home(app: &App, req: Request) -> Reply {
+    let me = me(&req)?;
+    let params = PageParams::from_request(&req)?;
+    let client = app.db.get().await.map_err(FeedError::from)?;
+    let entries = repo::home(&client, me.id, app.celebrity_followers, &params).await?;
+    drop(client);
+    timeline_page(app, &req, &params, Some(me.id), entries).await
+}
+
+#[utoipa::path(get, path = "/users/{userId}/posts", tag = "feed",
+    params(("userId" = Uuid, Path), ("limit" = Option<i64>, Query), ("cursor" = Option<String>, Query)), security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The user's posts, newest first", body = Page<PostView>),
+        (status = 400, description = "Bad id, limit or cursor", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn user_posts(app: &App, req: Request) -> Reply {
+    let author = path_uuid(&req, "userId")?;
+    let params = PageParams::from_request(&req)?;
+    let viewer = viewer(app, &req)?;
+    let client = app.db.get().await.map_err(FeedError::from)?;
+    let entries = repo::by_author(&client, author, &params).await?;
+    drop(client);
+    timeline_page(app, &req, &params, viewer, entries).await
+}
+
+#[utoipa::path(get, path = "/timeline/public", tag = "feed",
+    params(("limit" = Option<i64>, Query), ("cursor" = Option<String>, Query)), security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Every post, newest first", body = Page<PostView>),
+        (status = 400, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn public(app: &App, req: Request) -> Reply {
+    let params = PageParams::from_request(&req)?;
+    let viewer = viewer(app, &req)?;
+    let client = app.db.get().await.map_err(FeedError::from)?;
+    let entries = repo::public(&client, &params).await?;
+    drop(client);
+    timeline_page(app, &req, &params, viewer, entries).await
+}

@@ -1,0 +1,397 @@
+//! The feed service's SQL.
+
+use chrono::{DateTime, Utc};
+use cs_db::{GenericClient, Row};
+use cs_http::{Cursor, PageParams};
+use user::repo::UserRow;
+use uuid::Uuid;
+
+use crate::FeedError;
+
+pub struct PostRow {
+    pub id: Uuid,
+    pub content: String,
+    pub media_url: Option<String>,
+    pub like_count: i32,
+    pub comment_count: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub liked_by_me: bool,
+    pub author: UserRow,
+}
+
+/// Post columns, then the author's (as `user::repo::UserRow` reads them), then whether
+/// `$1` (the viewer, or NULL) liked it.
+const POST_SELECT: &str =
+    "SELECT p.id, p.content, p.media_url, p.like_count, p.comment_count, p.created_at, p.updated_at,
+        u.id, u.username, u.email, u.hashed_password, u.display_name, u.bio, u.avatar_url,
+        u.followers_count, u.following_count, u.created_at, u.updated_at,
+        EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id AND l.user_id = $1)
+     FROM posts p JOIN users u ON u.id = p.user_id";
+
+impl From<&Row> for PostRow {
+    fn from(r: &Row) -> Self {
+        PostRow {
+            id: r.get(0),
+            content: r.get(1),
+            media_url: r.get(2),
+            like_count: r.get(3),
+            comment_count: r.get(4),
+            created_at: r.get(5),
+            updated_at: r.get(6),
+            author: UserRow {
+                id: r.get(7),
+                username: r.get(8),
+                email: r.get(9),
+                hashed_password: r.get(10),
+                display_name: r.get(11),
+                bio: r.get(12),
+                avatar_url: r.get(13),
+                followers_count: r.get(14),
+                following_count: r.get(15),
+                created_at: r.get(16),
+                updated_at: r.get(17),
+            },
+            liked_by_me: r.get(18),
+        }
+    }
+}
+
+pub async fn insert_post(
+    db: &impl GenericClient,
+    id: Uuid,
+    author: Uuid,
+    content: &str,
+) -> Result<DateTime<Utc>, FeedError> {
+    let row = db
+        .query_one(
+            &db.prepare_cached("INSERT INTO posts (id, user_id, content) VALUES ($1, $2, $3) RETURNING created_at")
+                .await?,
+            &[&id, &author, &content],
+        )
+        .await?;
+    Ok(row.get(0))
+}
+
+pub async fn post(db: &impl GenericClient, viewer: Option<Uuid>, id: Uuid) -> Result<Option<PostRow>, FeedError> {
+    let sql = format!("{POST_SELECT} WHERE p.id = $2");
+    Ok(db.query_opt(&db.prepare_cached(&sql).await?, &[&viewer, &id]).await?.as_ref().map(PostRow::from))
+}
+
+/// The posts with these ids, in the order given (missing ones skipped).
+pub async fn posts(db: &impl GenericClient, viewer: Option<Uuid>, ids: &[Uuid]) -> Result<Vec<PostRow>, FeedError> {
+    let sql = format!("{POST_SELECT} WHERE p.id = ANY($2)");
+    let rows = db.query(&db.prepare_cached(&sql).await?, &[&viewer, &ids]).await?;
+    let mut found: Vec<PostRow> = rows.iter().map(PostRow::from).collect();
+    found.sort_by_key(|p| ids.iter().position(|id| *id == p.id));
+    Ok(found)
+}
+
+pub async fn post_author(db: &impl GenericClient, id: Uuid) -> Result<Option<Uuid>, FeedError> {
+    Ok(db
+        .query_opt(&db.prepare_cached("SELECT user_id FROM posts WHERE id = $1").await?, &[&id])
+        .await?
+        .map(|r| r.get(0)))
+}
+
+pub async fn update_post(db: &impl GenericClient, id: Uuid, content: &str) -> Result<(), FeedError> {
+    db.execute(
+        &db.prepare_cached("UPDATE posts SET content = $2, updated_at = clock_timestamp() WHERE id = $1").await?,
+        &[&id, &content],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Deletes the post; its comments, likes and timeline entries go with it (foreign keys).
+pub async fn delete_post(db: &impl GenericClient, id: Uuid) -> Result<(), FeedError> {
+    db.execute(&db.prepare_cached("DELETE FROM posts WHERE id = $1").await?, &[&id]).await?;
+    Ok(())
+}
+
+/// Adds the like and the count in one statement. Returns whether the like is new;
+/// `PostNotFound` if the post is gone.
+pub async fn like(db: &impl GenericClient, post: Uuid, user: Uuid) -> Result<bool, FeedError> {
+    let result = db
+        .execute(
+            &db.prepare_cached(
+                "WITH l AS (INSERT INTO likes (post_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1)
+                 UPDATE posts SET like_count = like_count + 1 WHERE id = $1 AND EXISTS (SELECT 1 FROM l)",
+            )
+            .await?,
+            &[&post, &user],
+        )
+        .await;
+    match result {
+        Ok(n) => Ok(n > 0),
+        Err(e) if e.as_db_error().and_then(|d| d.constraint()) == Some("likes_post_id_fkey") => {
+            Err(FeedError::PostNotFound)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn unlike(db: &impl GenericClient, post: Uuid, user: Uuid) -> Result<(), FeedError> {
+    db.execute(
+        &db.prepare_cached(
+            "WITH l AS (DELETE FROM likes WHERE post_id = $1 AND user_id = $2 RETURNING 1)
+             UPDATE posts SET like_count = like_count - 1 WHERE id = $1 AND EXISTS (SELECT 1 FROM l)",
+        )
+        .await?,
+        &[&post, &user],
+    )
+    .await?;
+    Ok(())
+}
+
+pub struct CommentRow {
+    pub id: Uuid,
+    pub post_id: Uuid,
+    pub content: String,
+    pub created_at: DateTime<Utc>,
+    pub author: UserRow,
+}
+
+const COMMENT_SELECT: &str = "SELECT c.id, c.post_id, c.content, c.created_at,
+        u.id, u.username, u.email, u.hashed_password, u.display_name, u.bio, u.avatar_url,
+        u.followers_count, u.following_count, u.created_at, u.updated_at
+     FROM comments c JOIN users u ON u.id = c.user_id";
+
+impl From<&Row> for CommentRow {
+    fn from(r: &Row) -> Self {
+        CommentRow {
+            id: r.get(0),
+            post_id: r.get(1),
+            content: r.get(2),
+            created_at: r.get(3),
+            author: UserRow {
+                id: r.get(4),
+                username: r.get(5),
+                email: r.get(6),
+                hashed_password: r.get(7),
+                display_name: r.get(8),
+                bio: r.get(9),
+                avatar_url: r.get(10),
+                followers_count: r.get(11),
+                following_count: r.get(12),
+                created_at: r.get(13),
+                updated_at: r.get(14),
+            },
+        }
+    }
+}
+
+/// Adds the comment and the count; `PostNotFound` if the post is gone.
+pub async fn insert_comment(
+    db: &impl GenericClient,
+    id: Uuid,
+    post: Uuid,
+    author: Uuid,
+    content: &str,
+) -> Result<(), FeedError> {
+    let n = db
+        .execute(
+            &db.prepare_cached("UPDATE posts SET comment_count = comment_count + 1 WHERE id = $1").await?,
+            &[&post],
+        )
+        .await?;
+    if n == 0 {
+        return Err(FeedError::PostNotFound);
+    }
+    db.execute(
+        &db.prepare_cached("INSERT INTO comments (id, post_id, user_id, content) VALUES ($1, $2, $3, $4)").await?,
+        &[&id, &post, &author, &content],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn comment(db: &impl GenericClient, id: Uuid) -> Result<Option<CommentRow>, FeedError> {
+    let sql = format!("{COMMENT_SELECT} WHERE c.id = $1");
+    Ok(db.query_opt(&db.prepare_cached(&sql).await?, &[&id]).await?.as_ref().map(CommentRow::from))
+}
+
+/// Oldest first, `limit + 1` rows.
+pub async fn comments(db: &impl GenericClient, post: Uuid, page: &PageParams) -> Result<Vec<CommentRow>, FeedError> {
+    let (at, id) = page.cursor.map(|c| (Some(c.at), Some(c.id))).unwrap_or((None, None));
+    let sql = format!(
+        "{COMMENT_SELECT} WHERE c.post_id = $1 AND ($2::timestamptz IS NULL OR (c.created_at, c.id) > ($2, $3))
+         ORDER BY c.created_at, c.id LIMIT $4"
+    );
+    let rows = db.query(&db.prepare_cached(&sql).await?, &[&post, &at, &id, &page.fetch()]).await?;
+    Ok(rows.iter().map(CommentRow::from).collect())
+}
+
+pub async fn delete_comment(db: &impl GenericClient, id: Uuid, post: Uuid) -> Result<(), FeedError> {
+    let n = db.execute(&db.prepare_cached("DELETE FROM comments WHERE id = $1").await?, &[&id]).await?;
+    if n > 0 {
+        db.execute(
+            &db.prepare_cached("UPDATE posts SET comment_count = comment_count - 1 WHERE id = $1").await?,
+            &[&post],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Ids of users with these (lower-case) usernames.
+pub async fn users_named(db: &impl GenericClient, names: &[String]) -> Result<Vec<Uuid>, FeedError> {
+    let rows =
+        db.query(&db.prepare_cached("SELECT id FROM users WHERE lower(username) = ANY($1)").await?, &[&names]).await?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// A page position in a timeline.
+pub type Entry = (Uuid, DateTime<Utc>);
+
+pub fn entry_cursor(e: &Entry) -> Cursor {
+    Cursor { at: e.1, id: e.0 }
+}
+
+fn keyset(page: &PageParams) -> (Option<DateTime<Utc>>, Option<Uuid>) {
+    page.cursor.map(|c| (Some(c.at), Some(c.id))).unwrap_or((None, None))
+}
+
+/// The reader's home timeline, newest first: their fanned-out entries, merged with the
+/// recent posts of the authors they follow who have at least `celebrity` followers (those
+/// are not fanned out). Each side reads at most a page, so the cost does not grow with
+/// how many people the reader follows.
+pub async fn home(
+    db: &impl GenericClient,
+    reader: Uuid,
+    celebrity: i64,
+    page: &PageParams,
+) -> Result<Vec<Entry>, FeedError> {
+    let (at, id) = keyset(page);
+    let rows = db
+        .query(
+            &db.prepare_cached(
+                "(SELECT t.post_id, t.created_at FROM timelines t
+                  WHERE t.user_id = $1 AND ($2::timestamptz IS NULL OR (t.created_at, t.post_id) < ($2, $3))
+                  ORDER BY t.created_at DESC, t.post_id DESC LIMIT $4)
+                 UNION
+                 (SELECT p.id, p.created_at
+                  FROM followers f
+                  JOIN users a ON a.id = f.user_id AND a.followers_count >= $5
+                  CROSS JOIN LATERAL (
+                      SELECT id, created_at FROM posts
+                      WHERE user_id = f.user_id AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3))
+                      ORDER BY created_at DESC, id DESC LIMIT $4) p
+                  WHERE f.follower_id = $1)
+                 ORDER BY 2 DESC, 1 DESC LIMIT $4",
+            )
+            .await?,
+            &[&reader, &at, &id, &page.fetch(), &celebrity],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// One author's posts, newest first.
+pub async fn by_author(db: &impl GenericClient, author: Uuid, page: &PageParams) -> Result<Vec<Entry>, FeedError> {
+    let (at, id) = keyset(page);
+    let rows = db
+        .query(
+            &db.prepare_cached(
+                "SELECT id, created_at FROM posts
+                 WHERE user_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3))
+                 ORDER BY created_at DESC, id DESC LIMIT $4",
+            )
+            .await?,
+            &[&author, &at, &id, &page.fetch()],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// Every post, newest first.
+pub async fn public(db: &impl GenericClient, page: &PageParams) -> Result<Vec<Entry>, FeedError> {
+    let (at, id) = keyset(page);
+    let rows = db
+        .query(
+            &db.prepare_cached(
+                "SELECT id, created_at FROM posts
+                 WHERE ($1::timestamptz IS NULL OR (created_at, id) < ($1, $2))
+                 ORDER BY created_at DESC, id DESC LIMIT $3",
+            )
+            .await?,
+            &[&at, &id, &page.fetch()],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+// ---- timelines (fan-out on write) -----------------------------------------------------
+
+/// Puts the post in its author's own timeline (at once, in the creating transaction).
+pub async fn add_own(db: &impl GenericClient, post: Uuid, author: Uuid, at: DateTime<Utc>) -> Result<(), FeedError> {
+    db.execute(
+        &db.prepare_cached(
+            "INSERT INTO timelines (user_id, post_id, author_id, created_at) VALUES ($1, $2, $1, $3) ON CONFLICT DO NOTHING",
+        )
+        .await?,
+        &[&author, &post, &at],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Copies a new post into every follower's timeline, unless its author has at least
+/// `celebrity` followers (merged on read instead). Returns the rows written.
+pub async fn fan_out(db: &impl GenericClient, post: Uuid, celebrity: i64) -> Result<u64, FeedError> {
+    Ok(db
+        .execute(
+            &db.prepare_cached(
+                "INSERT INTO timelines (user_id, post_id, author_id, created_at)
+                 SELECT f.follower_id, p.id, p.user_id, p.created_at
+                 FROM posts p JOIN users a ON a.id = p.user_id AND a.followers_count < $2
+                 JOIN followers f ON f.user_id = p.user_id
+                 WHERE p.id = $1
+                 ON CONFLICT DO NOTHING",
+            )
+            .await?,
+            &[&post, &celebrity],
+        )
+        .await?)
+}
+
+/// After a follow: the followee's `recent` latest posts into the follower's timeline
+/// (unless the followee is merged on read).
+pub async fn backfill(
+    db: &impl GenericClient,
+    follower: Uuid,
+    followee: Uuid,
+    recent: i64,
+    celebrity: i64,
+) -> Result<u64, FeedError> {
+    Ok(db
+        .execute(
+            &db.prepare_cached(
+                "INSERT INTO timelines (user_id, post_id, author_id, created_at)
+                 SELECT $1, p.id, p.user_id, p.created_at
+                 FROM users a CROSS JOIN LATERAL (
+                     SELECT id, user_id, created_at FROM posts WHERE user_id = a.id
+                     ORDER BY created_at DESC, id DESC LIMIT $3) p
+                 WHERE a.id = $2 AND a.followers_count < $4
+                   AND EXISTS (SELECT 1 FROM followers WHERE user_id = $2 AND follower_id = $1)
+                 ON CONFLICT DO NOTHING",
+            )
+            .await?,
+            &[&follower, &followee, &recent, &celebrity],
+        )
+        .await?)
+}
+
+/// After an unfollow: the author's posts leave the reader's timeline (unless followed again).
+pub async fn remove_author(db: &impl GenericClient, reader: Uuid, author: Uuid) -> Result<u64, FeedError> {
+    Ok(db
+        .execute(
+            &db.prepare_cached(
+                "DELETE FROM timelines WHERE user_id = $1 AND author_id = $2
+                 AND NOT EXISTS (SELECT 1 FROM followers WHERE user_id = $2 AND follower_id = $1)",
+            )
+            .await?,
+            &[&reader, &author],
+        )
+        .await?)
+}

@@ -1,0 +1,88 @@
+//! The JSON the feed service speaks.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use user::wire::UserView;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::repo::{CommentRow, PostRow};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NewPostBody {
+    pub content: String,
+    /// An upload of the caller's that is ready (`GET /media/{id}`).
+    #[schema(value_type = Option<Uuid>)]
+    pub media_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EditPostBody {
+    pub content: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewCommentBody {
+    pub content: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PostView {
+    pub id: Uuid,
+    pub author: UserView,
+    pub content: String,
+    pub media_url: Option<String>,
+    pub like_count: i32,
+    pub comment_count: i32,
+    pub liked_by_me: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<PostRow> for PostView {
+    fn from(p: PostRow) -> Self {
+        PostView {
+            id: p.id,
+            author: UserView::public(p.author),
+            content: p.content,
+            media_url: p.media_url,
+            like_count: p.like_count,
+            comment_count: p.comment_count,
+            liked_by_me: p.liked_by_me,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CommentView {
+    pub id: Uuid,
+    pub post_id: Uuid,
+    pub author: UserView,
+    pub content: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<CommentRow> for CommentView {
+    fn from(c: CommentRow) -> Self {
+        CommentView {
+            id: c.id,
+            post_id: c.post_id,
+            author: UserView::public(c.author),
+            content: c.content,
+            created_at: c.created_at,
+        }
+    }
+}
+
+/// The post's like state after a like or unlike.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LikeState {
+    pub liked_by_me: bool,
+    pub like_count: i32,
+}
