@@ -36,12 +36,15 @@ impl TestApp {
     /// A gateway over a fresh database; `tune` adjusts its configuration first.
     pub async fn spawn_with(tune: impl FnOnce(&mut GatewayConfig)) -> Self {
         cs_db::testing::load_local_env();
+        // The gateway's logs show up beside a failing test's output.
+        cs_http::init_tracing();
         let db_url = cs_db::testing::fresh_database(&migrations()).await.expect("fresh database");
         let mut config = GatewayConfig::from_env().expect("gateway config");
         config.database_url = db_url.clone();
         config.pool_size = 8;
         config.rate_limit_prefix = format!("{}:", uuid::Uuid::new_v4());
         config.queue_prefix = format!("t{}-", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        config.media_bucket = format!("{}media", config.queue_prefix);
         config.frontend_dir = None;
         tune(&mut config);
         let queue_prefix = config.queue_prefix.clone();

@@ -20,6 +20,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(user::openapi::UserApi::openapi());
     doc.merge(notify::openapi::NotifyApi::openapi());
     doc.merge(feed::openapi::FeedApi::openapi());
+    doc.merge(media::openapi::MediaApi::openapi());
     doc
 }
 

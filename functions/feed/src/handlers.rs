@@ -2,8 +2,8 @@
 
 use cs_events::DomainEvent;
 use cs_http::{
-    caller, json, json_body, no_content, optional_caller, path_uuid, Body, Caller, HttpError, Page, PageParams,
-    Problem, Request, Response,
+    caller, json, json_body, no_content, optional_caller, parse_uuid, path_uuid, Body, Caller, HttpError, Page,
+    PageParams, Problem, Request, Response,
 };
 use lambda_http::http::StatusCode;
 use uuid::Uuid;
@@ -46,9 +46,30 @@ async fn mention_events(
     Ok(outbox)
 }
 
+/// Views of posts, with their uploads (one query for all of them).
+async fn views(app: &App, posts: Vec<repo::PostRow>) -> Result<Vec<PostView>, HttpError> {
+    let ids: Vec<Uuid> = posts.iter().filter_map(|p| p.media_id).collect();
+    let mut media = std::collections::HashMap::new();
+    if !ids.is_empty() {
+        let client = app.db.get().await.map_err(FeedError::from)?;
+        for row in media::repo::by_ids(&client, &ids).await? {
+            media.insert(row.id, media::view(&app.store, row).await?);
+        }
+    }
+    Ok(posts
+        .into_iter()
+        .map(|p| {
+            let m = p.media_id.and_then(|id| media.get(&id).cloned());
+            PostView::new(p, m)
+        })
+        .collect())
+}
+
 async fn post_view(app: &App, viewer: Option<Uuid>, id: Uuid) -> Result<PostView, HttpError> {
     let client = app.db.get().await.map_err(FeedError::from)?;
-    Ok(repo::post(&client, viewer, id).await?.ok_or(FeedError::PostNotFound)?.into())
+    let post = repo::post(&client, viewer, id).await?.ok_or(FeedError::PostNotFound)?;
+    drop(client);
+    views(app, vec![post]).await?.pop().ok_or_else(|| FeedError::PostNotFound.into())
 }
 
 #[utoipa::path(post, path = "/posts", tag = "feed", request_body = NewPostBody, security(("bearer" = [])),
@@ -62,14 +83,23 @@ pub async fn create_post(app: &App, req: Request) -> Reply {
     let me = me(&req)?;
     let body: NewPostBody = json_body(&req)?;
     let content = text("content", &body.content, MAX_POST_CHARS)?;
-    if body.media_id.is_some() {
-        // Uploads arrive with the media service; until then no media is ever ready.
-        return Err(Problem::invalid("mediaId", "mediaId must be one of your uploads that is ready").into());
-    }
+    let media_id = match &body.media_id {
+        None => None,
+        Some(raw) => {
+            let id = parse_uuid("mediaId", raw)?;
+            let client = app.db.get().await.map_err(FeedError::from)?;
+            match media::repo::by_id(&client, id).await? {
+                Some(m) if m.owner_id == me.id && m.status == "ready" => Some(id),
+                _ => {
+                    return Err(Problem::invalid("mediaId", "mediaId must be one of your uploads that is ready").into())
+                }
+            }
+        }
+    };
     let id = Uuid::now_v7();
     let mut client = app.db.get().await.map_err(FeedError::from)?;
     let tx = client.transaction().await.map_err(FeedError::from)?;
-    let at = repo::insert_post(&tx, id, me.id, &content).await?;
+    let at = repo::insert_post(&tx, id, me.id, &content, media_id).await?;
     repo::add_own(&tx, id, me.id, at).await?;
     let mut outbox =
         cs_events::emit(&tx, &DomainEvent::PostCreated { post_id: id, author_id: me.id }.into_event()).await?;
@@ -256,8 +286,8 @@ async fn timeline_page(
     let ids: Vec<Uuid> = page.items.iter().map(|e| e.0).collect();
     let client = app.db.get().await.map_err(FeedError::from)?;
     let posts = repo::posts(&client, viewer, &ids).await?;
-    Page { items: posts.into_iter().map(PostView::from).collect::<Vec<_>>(), next_cursor: page.next_cursor }
-        .into_response(req, params)
+    drop(client);
+    Page { items: views(app, posts).await?, next_cursor: page.next_cursor }.into_response(req, params)
 }
 
 #[utoipa::path(get, path = "/timeline/home", tag = "feed",

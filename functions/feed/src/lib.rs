@@ -12,15 +12,17 @@ pub mod wire;
 use std::sync::Arc;
 
 use cs_auth::Tokens;
-use cs_aws::SqsQueue;
+use cs_aws::{S3Store, SqsQueue};
 use cs_db::{Migration, Pool};
 use cs_events::{BoxBatch, Relay, SqsEvent, SqsHandler};
 use cs_http::{handler, Handler};
 
 pub use error::FeedError;
 
-pub const MIGRATIONS: &[Migration] =
-    &[Migration { id: "feed/0001_feed", sql: include_str!("../migrations/0001_feed.sql") }];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { id: "feed/0001_feed", sql: include_str!("../migrations/0001_feed.sql") },
+    Migration { id: "feed/0002_post_media", sql: include_str!("../migrations/0002_post_media.sql") },
+];
 
 /// Authors with at least this many followers are merged into timelines on read.
 pub const DEFAULT_CELEBRITY_FOLLOWERS: i64 = 10_000;
@@ -31,6 +33,8 @@ pub struct App {
     /// Checks optional Bearer tokens on public routes.
     pub tokens: Tokens,
     pub celebrity_followers: i64,
+    /// The media bucket, for the URLs of attached uploads.
+    pub store: S3Store,
 }
 
 impl App {
@@ -39,7 +43,10 @@ impl App {
         let aws = cs_aws::sdk_config().await;
         let db = cs_db::pool_from_env()?;
         let queue = SqsQueue::new(cs_aws::sqs(&aws), std::env::var("QUEUE_PREFIX").unwrap_or_default());
+        let bucket = std::env::var("MEDIA_BUCKET").unwrap_or_else(|_| "connectsphere-media".into());
+        let public = std::env::var("MEDIA_PUBLIC_ENDPOINT").ok();
         Ok(App {
+            store: S3Store::new(&aws, bucket, public.as_deref()),
             relay: Relay::new(db.clone(), Arc::new(queue)),
             db,
             tokens: Tokens::from_env()?,

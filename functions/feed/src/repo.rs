@@ -17,6 +17,7 @@ pub struct PostRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub liked_by_me: bool,
+    pub media_id: Option<Uuid>,
     pub author: UserRow,
 }
 
@@ -26,7 +27,7 @@ const POST_SELECT: &str =
     "SELECT p.id, p.content, p.media_url, p.like_count, p.comment_count, p.created_at, p.updated_at,
         u.id, u.username, u.email, u.hashed_password, u.display_name, u.bio, u.avatar_url,
         u.followers_count, u.following_count, u.created_at, u.updated_at,
-        EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id AND l.user_id = $1)
+        EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id AND l.user_id = $1), p.media_id
      FROM posts p JOIN users u ON u.id = p.user_id";
 
 impl From<&Row> for PostRow {
@@ -53,6 +54,7 @@ impl From<&Row> for PostRow {
                 updated_at: r.get(17),
             },
             liked_by_me: r.get(18),
+            media_id: r.get(19),
         }
     }
 }
@@ -62,12 +64,15 @@ pub async fn insert_post(
     id: Uuid,
     author: Uuid,
     content: &str,
+    media: Option<Uuid>,
 ) -> Result<DateTime<Utc>, FeedError> {
     let row = db
         .query_one(
-            &db.prepare_cached("INSERT INTO posts (id, user_id, content) VALUES ($1, $2, $3) RETURNING created_at")
-                .await?,
-            &[&id, &author, &content],
+            &db.prepare_cached(
+                "INSERT INTO posts (id, user_id, content, media_id) VALUES ($1, $2, $3, $4) RETURNING created_at",
+            )
+            .await?,
+            &[&id, &author, &content, &media],
         )
         .await?;
     Ok(row.get(0))

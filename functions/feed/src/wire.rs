@@ -1,6 +1,7 @@
 //! The JSON the feed service speaks.
 
 use chrono::{DateTime, Utc};
+use media::MediaView;
 use serde::{Deserialize, Serialize};
 use user::wire::UserView;
 use utoipa::ToSchema;
@@ -37,17 +38,22 @@ pub struct PostView {
     pub like_count: i32,
     pub comment_count: i32,
     pub liked_by_me: bool,
+    /// The attached upload, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media: Option<MediaView>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<PostRow> for PostView {
-    fn from(p: PostRow) -> Self {
+impl PostView {
+    /// The view of a post, with its upload's view if it has one.
+    pub fn new(p: PostRow, media: Option<MediaView>) -> Self {
         PostView {
             id: p.id,
             author: UserView::public(p.author),
             content: p.content,
-            media_url: p.media_url,
+            media_url: media.as_ref().and_then(|m| m.url.clone()).or(p.media_url),
+            media,
             like_count: p.like_count,
             comment_count: p.comment_count,
             liked_by_me: p.liked_by_me,

@@ -20,7 +20,7 @@ pub struct Functions {
 
 /// Every service's migrations, in the order they must run.
 pub fn migrations() -> Vec<Migration> {
-    [cs_events::MIGRATIONS, user::MIGRATIONS, notify::MIGRATIONS, feed::MIGRATIONS].concat()
+    [cs_events::MIGRATIONS, user::MIGRATIONS, notify::MIGRATIONS, media::MIGRATIONS, feed::MIGRATIONS].concat()
 }
 
 /// One service's functions of each kind, sharing one `App`.

@@ -12,7 +12,7 @@ use axum::{
     Router as AxumRouter,
 };
 use cs_auth::{SigningKey, Tokens};
-use cs_aws::{DynamoRateLimiter, QueueSpec, SqsQueue};
+use cs_aws::{DynamoRateLimiter, QueueSpec, S3Store, SqsQueue};
 use cs_events::Relay;
 use cs_http::Problem;
 use cs_mail::SmtpMailer;
@@ -59,6 +59,11 @@ pub struct GatewayConfig {
     pub background: bool,
     /// Authors with at least this many followers are merged into timelines on read.
     pub celebrity_followers: i64,
+    pub media_bucket: String,
+    /// Where browsers send presigned S3 requests; by default this gateway, which fronts
+    /// the emulator's S3 under `/<bucket>/`.
+    pub media_public_endpoint: Option<String>,
+    pub media_limits: media::Limits,
 }
 
 /// The repository root, for default paths under `.local/` and `frontend/`.
@@ -97,6 +102,9 @@ impl GatewayConfig {
             smtp_url: var("SMTP_URL").unwrap_or_else(|| "smtp://127.0.0.1:1025".into()),
             public_url: var("PUBLIC_URL").unwrap_or_else(|| "http://127.0.0.1:3000".into()),
             background: true,
+            media_bucket: var("MEDIA_BUCKET").unwrap_or_else(|| "connectsphere-media".into()),
+            media_public_endpoint: var("MEDIA_PUBLIC_ENDPOINT"),
+            media_limits: media::Limits::from_env(),
             celebrity_followers: var("CELEBRITY_FOLLOWERS")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(feed::DEFAULT_CELEBRITY_FOLLOWERS),
@@ -106,6 +114,8 @@ impl GatewayConfig {
 
 pub struct Gateway {
     metrics: Arc<Metrics>,
+    /// `/<bucket>/` on this origin is the emulator's S3 (see `GatewayConfig::media_public_endpoint`).
+    s3_proxy: Option<(String, String, reqwest::Client)>,
     manifest: Manifest,
     router: Router,
     functions: Functions,
@@ -140,6 +150,16 @@ impl Gateway {
                 tracing::warn!(queue = %q.name, error = format!("{err:#}"), "could not create the queue");
             }
         }
+        let store = S3Store::new(&aws, &config.media_bucket, config.media_public_endpoint.as_deref());
+        let media_queue = async { queue.arn(&queue.url("media").await?).await };
+        match media_queue.await {
+            Ok(arn) => {
+                if let Err(err) = store.ensure_bucket(&arn, media::UPLOAD_PREFIX, &config.cors_origins).await {
+                    tracing::warn!(error = format!("{err:#}"), "could not set up the media bucket");
+                }
+            }
+            Err(err) => tracing::warn!(error = format!("{err:#}"), "no media queue; uploads will not be processed"),
+        }
         let relay_queue = match &config.relay_sqs_endpoint {
             Some(endpoint) => Arc::new(SqsQueue::new(
                 aws_sdk_sqs::Client::from_conf(aws_sdk_sqs::config::Builder::from(&aws).endpoint_url(endpoint).build()),
@@ -170,11 +190,18 @@ impl Gateway {
             scheduled: vec![],
         });
         functions.add(Service {
+            app: media::App { db: db.clone(), store: store.clone(), limits: config.media_limits },
+            http: media::functions(),
+            sqs: media::consumers(),
+            scheduled: vec![],
+        });
+        functions.add(Service {
             app: feed::App {
                 db: db.clone(),
                 relay: relay.clone(),
                 tokens: tokens.clone(),
                 celebrity_followers: config.celebrity_followers,
+                store: store.clone(),
             },
             http: feed::functions(),
             sqs: feed::consumers(),
@@ -206,7 +233,12 @@ impl Gateway {
         functions.check_against(&manifest)?;
 
         let authorizer = Authorizer::from_jwks(&jwks, &manifest.http.jwt_issuer, &manifest.http.jwt_audience)?;
+        let s3_proxy = match (&config.media_public_endpoint, std::env::var("AWS_ENDPOINT_URL")) {
+            (Some(_), Ok(upstream)) => Some((format!("/{}/", config.media_bucket), upstream, reqwest::Client::new())),
+            _ => None,
+        };
         Ok(Gateway {
+            s3_proxy,
             metrics: Arc::new(Metrics::default()),
             router: Router::from_manifest(&manifest),
             manifest,
@@ -319,6 +351,11 @@ impl Gateway {
         if path == "/health" {
             return (self.health().await, Some("GET /health".into()));
         }
+        if let Some((prefix, upstream, client)) = &self.s3_proxy {
+            if path.starts_with(prefix.as_str()) {
+                return (proxy(client, upstream, req).await, Some("S3 (emulator)".into()));
+            }
+        }
         if path == "/metrics" {
             let mut r = Response::new(AxumBody::from(self.metrics.render()));
             r.headers_mut().insert("content-type", HeaderValue::from_static("text/plain; version=0.0.4"));
@@ -428,6 +465,37 @@ impl Gateway {
     }
 }
 
+/// Forwards a (presigned) S3 request to the emulator, as browsers would send it to S3.
+async fn proxy(client: &reqwest::Client, upstream: &str, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let path_and_query = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let failed = |status: StatusCode| {
+        let mut r = Response::new(AxumBody::empty());
+        *r.status_mut() = status;
+        r
+    };
+    let Ok(body) = to_bytes(body, usize::MAX).await else { return failed(StatusCode::BAD_REQUEST) };
+    let mut forward =
+        client.request(parts.method.clone(), format!("{}{path_and_query}", upstream.trim_end_matches('/')));
+    for (name, value) in &parts.headers {
+        if name != http::header::HOST && name != http::header::ORIGIN {
+            forward = forward.header(name, value);
+        }
+    }
+    let Ok(res) = forward.body(body).send().await else { return failed(StatusCode::BAD_GATEWAY) };
+    let status = res.status();
+    let headers = res.headers().clone();
+    let Ok(bytes) = res.bytes().await else { return failed(StatusCode::BAD_GATEWAY) };
+    let mut out = Response::new(AxumBody::from(bytes));
+    *out.status_mut() = status;
+    for name in [http::header::CONTENT_TYPE, http::header::ETAG, http::header::LAST_MODIFIED] {
+        if let Some(v) = headers.get(&name) {
+            out.headers_mut().insert(name, v.clone());
+        }
+    }
+    out
+}
+
 fn to_axum(r: lambda_http::Response<lambda_http::Body>) -> Response {
     let (parts, body) = r.into_parts();
     let body = match body {
@@ -466,11 +534,14 @@ impl Drop for Running {
     }
 }
 
-pub async fn spawn(config: GatewayConfig, addr: SocketAddr) -> anyhow::Result<Running> {
+pub async fn spawn(mut config: GatewayConfig, addr: SocketAddr) -> anyhow::Result<Running> {
     let background = config.background;
-    let gateway = Arc::new(Gateway::build(config).await?);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
+    if config.media_public_endpoint.is_none() && std::env::var_os("AWS_ENDPOINT_URL").is_some() {
+        config.media_public_endpoint = Some(format!("http://{addr}"));
+    }
+    let gateway = Arc::new(Gateway::build(config).await?);
     let deliveries = Arc::new(Deliveries::default());
     let mut tasks = if background { gateway.background(&deliveries) } else { Vec::new() };
     let app = AxumRouter::new().fallback(entry).with_state(Arc::clone(&gateway));

@@ -3,9 +3,11 @@
 //! LocalStack or moto.
 
 mod rate_limit;
+mod s3;
 mod sqs;
 
 pub use rate_limit::{Decision, DynamoRateLimiter, RateLimiter};
+pub use s3::S3Store;
 pub use sqs::{DeadLetter, QueueSpec, SqsQueue};
 
 /// The shared SDK configuration (region, credentials, endpoint overrides) from the environment.

@@ -26,12 +26,28 @@ pub type BoxBatch = Pin<Box<dyn Future<Output = SqsBatchResponse> + Send>>;
 /// local gateway's queue poller invokes.
 pub type SqsHandler<A> = fn(Arc<A>, SqsEvent) -> BoxBatch;
 
-/// Applies each record of a batch in order and reports the ones that failed, so SQS
-/// redelivers only those (`ReportBatchItemFailures`). A body that is not an event fails
-/// every time and ends in the dead-letter queue. Emits the batch's metrics (EMF).
+/// Applies each record of a batch of events in order and reports the ones that failed, so
+/// SQS redelivers only those (`ReportBatchItemFailures`). A body that is not an event fails
+/// every time and ends in the dead-letter queue.
 pub async fn each_record<F, Fut>(consumer: &str, batch: SqsEvent, mut apply: F) -> SqsBatchResponse
 where
     F: FnMut(Event) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    each_message(consumer, batch, |body| {
+        let event =
+            serde_json::from_str::<Event>(&body).map_err(|err| anyhow::anyhow!("the message is not an event: {err}"));
+        let applied = event.map(&mut apply);
+        async move { applied?.await }
+    })
+    .await
+}
+
+/// Like [`each_record`], for messages that are not our events (S3 notifications): the raw
+/// body of each record. Emits the batch's metrics (EMF).
+pub async fn each_message<F, Fut>(consumer: &str, batch: SqsEvent, mut apply: F) -> SqsBatchResponse
+where
+    F: FnMut(String) -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
 {
     let mut response = SqsBatchResponse::default();
@@ -39,9 +55,8 @@ where
     let oldest_ms = oldest_message_age(&batch).as_millis();
     for record in batch.records {
         let id = record.message_id.clone().unwrap_or_default();
-        let result = match record.body.as_deref().map(serde_json::from_str::<Event>) {
-            Some(Ok(event)) => apply(event).await,
-            Some(Err(err)) => Err(anyhow::anyhow!("the message is not an event: {err}")),
+        let result = match record.body {
+            Some(body) => apply(body).await,
             None => Err(anyhow::anyhow!("the message has no body")),
         };
         if let Err(err) = result {

@@ -13,8 +13,8 @@ mod outbox;
 mod relay;
 
 pub use consumer::{
-    each_record, first_delivery, oldest_message_age, run_scheduled, run_sqs, BoxBatch, BoxJob, ScheduledHandler,
-    SqsHandler,
+    each_message, each_record, first_delivery, oldest_message_age, run_scheduled, run_sqs, BoxBatch, BoxJob,
+    ScheduledHandler, SqsHandler,
 };
 pub use event::{DomainEvent, Event, EVENT_VERSION};
 pub use outbox::{emit, queues_for, NOTIFICATIONS_QUEUE, TIMELINE_QUEUE};

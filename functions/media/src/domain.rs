@@ -1,0 +1,89 @@
+//! What may be uploaded, and what a file really is.
+
+/// Every content type an upload may declare, and whether it is an image.
+pub const ALLOWED: &[(&str, bool)] = &[
+    ("image/jpeg", true),
+    ("image/png", true),
+    ("image/webp", true),
+    ("image/gif", true),
+    ("video/mp4", false),
+    ("video/webm", false),
+];
+
+/// Upload limits, from `MEDIA_MAX_IMAGE_BYTES` and `MEDIA_MAX_VIDEO_BYTES`.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub image: i64,
+    pub video: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { image: 10 * 1024 * 1024, video: 200 * 1024 * 1024 }
+    }
+}
+
+impl Limits {
+    pub fn from_env() -> Self {
+        let num = |k: &str| std::env::var(k).ok().and_then(|v| v.parse().ok());
+        let d = Self::default();
+        Limits {
+            image: num("MEDIA_MAX_IMAGE_BYTES").unwrap_or(d.image),
+            video: num("MEDIA_MAX_VIDEO_BYTES").unwrap_or(d.video),
+        }
+    }
+
+    pub fn max_for(&self, content_type: &str) -> Option<i64> {
+        ALLOWED.iter().find(|(t, _)| *t == content_type).map(|(_, image)| if *image { self.image } else { self.video })
+    }
+}
+
+pub fn is_image(content_type: &str) -> bool {
+    ALLOWED.iter().any(|(t, image)| *t == content_type && *image)
+}
+
+/// The content type the file's first bytes say it is (its magic number).
+pub fn sniff(head: &[u8]) -> Option<&'static str> {
+    let starts = |magic: &[u8]| head.len() >= magic.len() && &head[..magic.len()] == magic;
+    if starts(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if starts(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some("image/png")
+    } else if starts(b"GIF87a") || starts(b"GIF89a") {
+        Some("image/gif")
+    } else if starts(b"RIFF") && head.len() >= 12 && &head[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else if head.len() >= 8 && &head[4..8] == b"ftyp" {
+        Some("video/mp4")
+    } else if starts(&[0x1A, 0x45, 0xDF, 0xA3]) {
+        Some("video/webm")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn magic_numbers() {
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]), Some("image/jpeg"));
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+        assert_eq!(sniff(b"GIF89a.."), Some("image/gif"));
+        assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
+        assert_eq!(sniff(b"\0\0\0\x20ftypisom"), Some("video/mp4"));
+        assert_eq!(sniff(&[0x1A, 0x45, 0xDF, 0xA3, 1]), Some("video/webm"));
+        assert_eq!(sniff(b"hello, I am text"), None);
+        assert_eq!(sniff(b""), None);
+    }
+
+    #[test]
+    fn limits_by_kind() {
+        let l = Limits::default();
+        assert_eq!(l.max_for("image/png"), Some(10 * 1024 * 1024));
+        assert_eq!(l.max_for("video/mp4"), Some(200 * 1024 * 1024));
+        assert_eq!(l.max_for("application/pdf"), None);
+        assert!(is_image("image/gif") && !is_image("video/webm"));
+    }
+}

@@ -1,0 +1,52 @@
+use chrono::Utc;
+use cs_http::{caller, json, json_body, path_uuid, Body, HttpError, Problem, Request, Response};
+use lambda_http::http::StatusCode;
+use uuid::Uuid;
+
+use crate::{repo, wire::*, App, UPLOAD_PREFIX, URL_TTL};
+
+type Reply = Result<Response<Body>, HttpError>;
+
+#[utoipa::path(post, path = "/media/uploads", tag = "media", request_body = UploadBody, security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Where to PUT the file; `GET /media/{id}` says when it is ready", body = UploadTicket),
+        (status = 400, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A content type that is not allowed, or a size over the limit", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_upload(app: &App, req: Request) -> Reply {
+    let me = caller(&req)?.ok_or_else(|| Problem::unauthorized("a valid access token is required"))?;
+    let body: UploadBody = json_body(&req)?;
+    let max = app.limits.max_for(&body.content_type).ok_or_else(|| {
+        Problem::invalid(
+            "contentType",
+            "contentType must be image/jpeg, image/png, image/webp, image/gif, video/mp4 or video/webm",
+        )
+    })?;
+    if body.size < 1 || body.size > max {
+        return Err(
+            Problem::invalid("size", format!("size must be from 1 to {max} bytes for {}", body.content_type)).into()
+        );
+    }
+    let id = Uuid::now_v7();
+    let key = format!("{UPLOAD_PREFIX}{}/{id}", me.id);
+    let upload_url = app.store.presign_put(&key, &body.content_type, body.size, URL_TTL).await?;
+    let client = app.db.get().await.map_err(anyhow::Error::from)?;
+    repo::insert(&client, id, me.id, &key, &body.content_type, body.size).await?;
+    let expires_at = Utc::now() + chrono::Duration::from_std(URL_TTL).map_err(anyhow::Error::from)?;
+    json(StatusCode::CREATED, &UploadTicket { media_id: id, upload_url, expires_at })
+}
+
+#[utoipa::path(get, path = "/media/{id}", tag = "media", params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The upload's state, with presigned URLs once ready", body = MediaView),
+        (status = 400, description = "id is not a UUID", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such media", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_media(app: &App, req: Request) -> Reply {
+    let id = path_uuid(&req, "id")?;
+    let client = app.db.get().await.map_err(anyhow::Error::from)?;
+    let row =
+        repo::by_id(&client, id).await?.ok_or_else(|| Problem::not_found("media_not_found", "media not found"))?;
+    json(StatusCode::OK, &crate::view(&app.store, row).await?)
+}
