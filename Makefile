@@ -54,6 +54,8 @@ bench: services
 	@$(ENV) cargo run -q --profile bench-fast -p blackbox --bin bench
 	@echo
 	@$(ENV) cargo run -q --profile bench-fast -p blackbox --bin bench-events
+	@echo
+	@$(ENV) cargo run -q --profile bench-fast -p blackbox --bin bench-feed
 
 # Release builds of every Lambda (x86_64 here; arm64 in CI elsewhere): needs cargo-lambda,
 # installed into the project virtualenv from PyPI.

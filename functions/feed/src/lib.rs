@@ -22,6 +22,7 @@ pub use error::FeedError;
 pub const MIGRATIONS: &[Migration] = &[
     Migration { id: "feed/0001_feed", sql: include_str!("../migrations/0001_feed.sql") },
     Migration { id: "feed/0002_post_media", sql: include_str!("../migrations/0002_post_media.sql") },
+    Migration { id: "feed/0003_celebrity_index", sql: include_str!("../migrations/0003_celebrity_index.sql") },
 ];
 
 /// Authors with at least this many followers are merged into timelines on read.

@@ -259,8 +259,9 @@ fn keyset(page: &PageParams) -> (Option<DateTime<Utc>>, Option<Uuid>) {
 
 /// The reader's home timeline, newest first: their fanned-out entries, merged with the
 /// recent posts of the authors they follow who have at least `celebrity` followers (those
-/// are not fanned out). Each side reads at most a page, so the cost does not grow with
-/// how many people the reader follows.
+/// are not fanned out). Each side reads at most a page, and the merge starts from the few
+/// authors over the threshold (an index on `followers_count`), checking each with the
+/// follow's primary key: the cost does not grow with how many people the reader follows.
 pub async fn home(
     db: &impl GenericClient,
     reader: Uuid,
@@ -276,13 +277,13 @@ pub async fn home(
                   ORDER BY t.created_at DESC, t.post_id DESC LIMIT $4)
                  UNION
                  (SELECT p.id, p.created_at
-                  FROM followers f
-                  JOIN users a ON a.id = f.user_id AND a.followers_count >= $5
+                  FROM users a
                   CROSS JOIN LATERAL (
                       SELECT id, created_at FROM posts
-                      WHERE user_id = f.user_id AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3))
+                      WHERE user_id = a.id AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3))
                       ORDER BY created_at DESC, id DESC LIMIT $4) p
-                  WHERE f.follower_id = $1)
+                  WHERE a.followers_count >= $5
+                    AND EXISTS (SELECT 1 FROM followers f WHERE f.user_id = a.id AND f.follower_id = $1))
                  ORDER BY 2 DESC, 1 DESC LIMIT $4",
             )
             .await?,
