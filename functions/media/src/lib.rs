@@ -49,12 +49,12 @@ impl App {
     }
 }
 
-/// The view of a media row, with presigned URLs once it is ready.
+/// The view of a media row, with its URLs (CDN or presigned) once it is ready.
 pub async fn view(store: &S3Store, m: repo::MediaRow) -> anyhow::Result<MediaView> {
     let ready = m.status == "ready";
-    let url = if ready { Some(store.presign_get(&m.object_key, URL_TTL).await?) } else { None };
+    let url = if ready { Some(store.read_url(&m.object_key, URL_TTL).await?) } else { None };
     let thumbnail_url = match (&m.thumbnail_key, ready) {
-        (Some(key), true) => Some(store.presign_get(key, URL_TTL).await?),
+        (Some(key), true) => Some(store.read_url(key, URL_TTL).await?),
         _ => None,
     };
     Ok(MediaView {

@@ -21,6 +21,9 @@ pub struct S3Store {
     client: Client,
     presigner: Client,
     pub bucket: String,
+    /// A CDN in front of the bucket (`MEDIA_CDN_URL`): reads use `<cdn>/<key>` instead of
+    /// presigned GETs.
+    pub cdn_url: Option<String>,
 }
 
 /// Path-style addressing for custom endpoints (the emulator, the gateway).
@@ -38,7 +41,20 @@ fn client(config: &aws_config::SdkConfig, endpoint: Option<&str>) -> Client {
 impl S3Store {
     /// `public_endpoint`: where browsers send presigned requests (`None`: S3 itself).
     pub fn new(config: &aws_config::SdkConfig, bucket: impl Into<String>, public_endpoint: Option<&str>) -> Self {
-        S3Store { client: client(config, None), presigner: client(config, public_endpoint), bucket: bucket.into() }
+        S3Store {
+            client: client(config, None),
+            presigner: client(config, public_endpoint),
+            bucket: bucket.into(),
+            cdn_url: std::env::var("MEDIA_CDN_URL").ok().map(|u| u.trim_end_matches('/').to_string()),
+        }
+    }
+
+    /// Where a browser reads `key`: the CDN when there is one, else a presigned GET.
+    pub async fn read_url(&self, key: &str, ttl: Duration) -> anyhow::Result<String> {
+        match &self.cdn_url {
+            Some(cdn) => Ok(format!("{cdn}/{key}")),
+            None => self.presign_get(key, ttl).await,
+        }
     }
 
     /// A URL that lets its holder PUT exactly this object, type and length, until it expires.
