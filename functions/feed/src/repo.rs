@@ -40,19 +40,7 @@ impl From<&Row> for PostRow {
             comment_count: r.get(4),
             created_at: r.get(5),
             updated_at: r.get(6),
-            author: UserRow {
-                id: r.get(7),
-                username: r.get(8),
-                email: r.get(9),
-                hashed_password: r.get(10),
-                display_name: r.get(11),
-                bio: r.get(12),
-                avatar_url: r.get(13),
-                followers_count: r.get(14),
-                following_count: r.get(15),
-                created_at: r.get(16),
-                updated_at: r.get(17),
-            },
+            author: UserRow::at(r, 7),
             liked_by_me: r.get(18),
             media_id: r.get(19),
         }
@@ -169,19 +157,7 @@ impl From<&Row> for CommentRow {
             post_id: r.get(1),
             content: r.get(2),
             created_at: r.get(3),
-            author: UserRow {
-                id: r.get(4),
-                username: r.get(5),
-                email: r.get(6),
-                hashed_password: r.get(7),
-                display_name: r.get(8),
-                bio: r.get(9),
-                avatar_url: r.get(10),
-                followers_count: r.get(11),
-                following_count: r.get(12),
-                created_at: r.get(13),
-                updated_at: r.get(14),
-            },
+            author: UserRow::at(r, 4),
         }
     }
 }

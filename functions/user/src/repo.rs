@@ -25,21 +25,28 @@ pub struct UserRow {
 const USER_COLUMNS: &str = "u.id, u.username, u.email, u.hashed_password, u.display_name, u.bio, \
      u.avatar_url, u.followers_count, u.following_count, u.created_at, u.updated_at";
 
+impl UserRow {
+    /// The user's columns, in `USER_COLUMNS` order, starting at column `at` of a wider row.
+    pub fn at(r: &Row, at: usize) -> Self {
+        UserRow {
+            id: r.get(at),
+            username: r.get(at + 1),
+            email: r.get(at + 2),
+            hashed_password: r.get(at + 3),
+            display_name: r.get(at + 4),
+            bio: r.get(at + 5),
+            avatar_url: r.get(at + 6),
+            followers_count: r.get(at + 7),
+            following_count: r.get(at + 8),
+            created_at: r.get(at + 9),
+            updated_at: r.get(at + 10),
+        }
+    }
+}
+
 impl From<&Row> for UserRow {
     fn from(r: &Row) -> Self {
-        UserRow {
-            id: r.get(0),
-            username: r.get(1),
-            email: r.get(2),
-            hashed_password: r.get(3),
-            display_name: r.get(4),
-            bio: r.get(5),
-            avatar_url: r.get(6),
-            followers_count: r.get(7),
-            following_count: r.get(8),
-            created_at: r.get(9),
-            updated_at: r.get(10),
-        }
+        Self::at(r, 0)
     }
 }
 
