@@ -2,7 +2,7 @@
 
 use cs_events::DomainEvent;
 use cs_http::{
-    caller, json, json_body, no_content, optional_caller, parse_uuid, path_uuid, Body, Caller, HttpError, Page,
+    json, json_body, no_content, optional_caller, parse_uuid, path_uuid, require_caller, Body, HttpError, Page,
     PageParams, Problem, Request, Response,
 };
 use lambda_http::http::StatusCode;
@@ -16,10 +16,6 @@ use crate::{
 };
 
 type Reply = Result<Response<Body>, HttpError>;
-
-fn me(req: &Request) -> Result<Caller, HttpError> {
-    Ok(caller(req)?.ok_or_else(|| Problem::unauthorized("a valid access token is required"))?)
-}
 
 fn viewer(app: &App, req: &Request) -> Result<Option<Uuid>, HttpError> {
     Ok(optional_caller(req, |token| app.tokens.verify(token).ok().and_then(|c| Uuid::parse_str(&c.sub).ok()))?)
@@ -80,7 +76,7 @@ async fn post_view(app: &App, viewer: Option<Uuid>, id: Uuid) -> Result<PostView
         (status = 422, description = "Empty or over-long content, or media that is not the caller's ready upload", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_post(app: &App, req: Request) -> Reply {
-    let me = me(&req)?;
+    let me = require_caller(&req)?;
     let body: NewPostBody = json_body(&req)?;
     let content = text("content", &body.content, MAX_POST_CHARS)?;
     let media_id = match &body.media_id {
@@ -138,7 +134,7 @@ async fn own_post(app: &App, me: Uuid, id: Uuid) -> Result<(), HttpError> {
         (status = 422, description = "Empty or over-long content", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn update_post(app: &App, req: Request) -> Reply {
-    let me = me(&req)?;
+    let me = require_caller(&req)?;
     let id = path_uuid(&req, "id")?;
     let body: EditPostBody = json_body(&req)?;
     let content = text("content", &body.content, MAX_POST_CHARS)?;
@@ -155,7 +151,7 @@ pub async fn update_post(app: &App, req: Request) -> Reply {
         (status = 404, description = "No such post", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn delete_post(app: &App, req: Request) -> Reply {
-    let me = me(&req)?;
+    let me = require_caller(&req)?;
     let id = path_uuid(&req, "id")?;
     own_post(app, me.id, id).await?;
     let client = app.db.get().await.map_err(FeedError::from)?;
@@ -174,7 +170,7 @@ async fn like_state(app: &App, me: Uuid, id: Uuid) -> Reply {
         (status = 404, description = "No such post", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn like(app: &App, req: Request) -> Reply {
-    let me = me(&req)?;
+    let me = require_caller(&req)?;
     let id = path_uuid(&req, "id")?;
     let mut client = app.db.get().await.map_err(FeedError::from)?;
     let tx = client.transaction().await.map_err(FeedError::from)?;
@@ -196,7 +192,7 @@ pub async fn like(app: &App, req: Request) -> Reply {
         (status = 404, description = "No such post", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn unlike(app: &App, req: Request) -> Reply {
-    let me = me(&req)?;
+    let me = require_caller(&req)?;
     let id = path_uuid(&req, "id")?;
     let client = app.db.get().await.map_err(FeedError::from)?;
     repo::unlike(&client, id, me.id).await?;
@@ -210,7 +206,7 @@ pub async fn unlike(app: &App, req: Request) -> Reply {
         (status = 422, description = "Empty or over-long content", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_comment(app: &App, req: Request) -> Reply {
-    let me = me(&req)?;
+    let me = require_caller(&req)?;
     let post = path_uuid(&req, "id")?;
     let body: NewCommentBody = json_body(&req)?;
     let content = text("content", &body.content, MAX_COMMENT_CHARS)?;
@@ -260,7 +256,7 @@ pub async fn list_comments(app: &App, req: Request) -> Reply {
         (status = 404, description = "No such comment", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn delete_comment(app: &App, req: Request) -> Reply {
-    let me = me(&req)?;
+    let me = require_caller(&req)?;
     let id = path_uuid(&req, "id")?;
     let mut client = app.db.get().await.map_err(FeedError::from)?;
     let tx = client.transaction().await.map_err(FeedError::from)?;
@@ -298,7 +294,7 @@ async fn timeline_page(
         (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn home(app: &App, req: Request) -> Reply {
-    let me = me(&req)?;
+    let me = require_caller(&req)?;
     let params = PageParams::from_request(&req)?;
     let client = app.db.get().await.map_err(FeedError::from)?;
     let entries = repo::home(&client, me.id, app.celebrity_followers, &params).await?;

@@ -1,5 +1,5 @@
 use chrono::Utc;
-use cs_http::{caller, json, json_body, path_uuid, Body, HttpError, Problem, Request, Response};
+use cs_http::{json, json_body, path_uuid, require_caller, Body, HttpError, Problem, Request, Response};
 use lambda_http::http::StatusCode;
 use uuid::Uuid;
 
@@ -15,7 +15,7 @@ type Reply = Result<Response<Body>, HttpError>;
         (status = 422, description = "A content type that is not allowed, or a size over the limit", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_upload(app: &App, req: Request) -> Reply {
-    let me = caller(&req)?.ok_or_else(|| Problem::unauthorized("a valid access token is required"))?;
+    let me = require_caller(&req)?;
     let body: UploadBody = json_body(&req)?;
     let max = app.limits.max_for(&body.content_type).ok_or_else(|| {
         Problem::invalid(

@@ -1,7 +1,7 @@
 //! The notification endpoints.
 
 use cs_http::{
-    caller, json, json_body, parse_uuid, query_param, Body, Caller, HttpError, Page, PageParams, Problem, Request,
+    json, json_body, parse_uuid, query_param, require_caller, Body, HttpError, Page, PageParams, Problem, Request,
     Response,
 };
 use lambda_http::http::StatusCode;
@@ -16,10 +16,6 @@ use crate::{
 
 type Reply = Result<Response<Body>, HttpError>;
 
-fn me(req: &Request) -> Result<Caller, HttpError> {
-    Ok(caller(req)?.ok_or_else(|| Problem::unauthorized("a valid access token is required"))?)
-}
-
 #[utoipa::path(get, path = "/notifications", tag = "notifications",
     params(
         ("type" = Option<Kind>, Query, description = "Only this kind"),
@@ -33,7 +29,7 @@ fn me(req: &Request) -> Result<Caller, HttpError> {
         (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list(app: &App, req: Request) -> Reply {
-    let me = me(&req)?;
+    let me = require_caller(&req)?;
     let params = PageParams::from_request(&req)?;
     let kind = match query_param(&req, "type") {
         None => None,
@@ -78,7 +74,7 @@ pub async fn list(app: &App, req: Request) -> Reply {
     responses((status = 200, description = "How many are unread", body = UnreadCount),
         (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json")))]
 pub async fn unread_count(app: &App, req: Request) -> Reply {
-    let me = me(&req)?;
+    let me = require_caller(&req)?;
     let client = app.db.get().await.map_err(anyhow::Error::from)?;
     json(StatusCode::OK, &UnreadCount { count: repo::unread_count(&client, me.id).await? })
 }
@@ -93,7 +89,7 @@ pub async fn unread_count(app: &App, req: Request) -> Reply {
         (status = 422, description = "Neither ids nor all", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn mark_read(app: &App, req: Request) -> Reply {
-    let me = me(&req)?;
+    let me = require_caller(&req)?;
     let body: MarkReadBody = json_body(&req)?;
     let ids = match (body.all, body.ids) {
         (Some(true), _) => None,
@@ -115,7 +111,7 @@ pub async fn mark_read(app: &App, req: Request) -> Reply {
     responses((status = 200, description = "Every kind and its channel", body = Preferences),
         (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json")))]
 pub async fn get_preferences(app: &App, req: Request) -> Reply {
-    let me = me(&req)?;
+    let me = require_caller(&req)?;
     let client = app.db.get().await.map_err(anyhow::Error::from)?;
     json(StatusCode::OK, &Preferences::from_entries(&repo::preferences(&client, me.id).await?))
 }
@@ -130,7 +126,7 @@ pub async fn get_preferences(app: &App, req: Request) -> Reply {
         (status = 422, description = "An unknown kind or channel", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn put_preferences(app: &App, req: Request) -> Reply {
-    let me = me(&req)?;
+    let me = require_caller(&req)?;
     let body: Preferences = json_body(&req)?;
     let mut client = app.db.get().await.map_err(anyhow::Error::from)?;
     let tx = client.transaction().await.map_err(anyhow::Error::from)?;

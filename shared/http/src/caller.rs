@@ -46,3 +46,8 @@ pub fn optional_caller(req: &Request, verify: impl FnOnce(&str) -> Option<Uuid>)
         Some(token) => verify(token).map(Some).ok_or_else(|| Problem::unauthorized("the access token is not valid")),
     }
 }
+
+/// The caller on a route behind the authorizer (`auth = "jwt"`); 401 if there is none.
+pub fn require_caller(req: &Request) -> Result<Caller, Problem> {
+    caller(req)?.ok_or_else(|| Problem::unauthorized("a valid access token is required"))
+}
