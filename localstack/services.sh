@@ -447,6 +447,47 @@ our_moto_pid() {
   echo "$pid"
 }
 
+# Waits (up to ATTEMPTS half-seconds) until ANSWERS succeeds for a server this script just
+# launched; fails with its log's tail if it exits or never answers.
+wait_started() { # name answers-fn pid-fn pid-file log url attempts [detail]
+  local name=$1 answers=$2 alive=$3 pid_file=$4 logfile=$5 url=$6 attempts=$7 detail=${8:-} i
+  for i in $(seq 1 "$attempts"); do
+    if "$answers"; then
+      log "$name: started on $url (pid $(cat "$pid_file")$detail)"
+      return 0
+    fi
+    if ! "$alive" >/dev/null; then
+      tail -n 20 "$logfile" >&2 || true
+      rm -f "$pid_file"
+      die "$name: server exited during startup (see $logfile)"
+    fi
+    sleep 0.5
+  done
+  tail -n 20 "$logfile" >&2 || true
+  die "$name: not answering on $url after $((attempts / 2)) s (see $logfile)"
+}
+
+# Stops a server this script started (PID, empty when there is none): TERM, up to 5 s,
+# then KILL.
+stop_started() { # name pid-file pid
+  local name=$1 pid_file=$2 pid=$3 i
+  if [[ -n $pid ]]; then
+    kill "$pid" 2>/dev/null || true
+    for i in $(seq 1 20); do
+      proc_alive "$pid" || break
+      sleep 0.25
+    done
+    if proc_alive "$pid"; then
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+    rm -f "$pid_file"
+    log "$name: stopped (pid $pid)"
+  else
+    rm -f "$pid_file"
+    log "$name: not running (nothing started by this script)"
+  fi
+}
+
 moto_start() {
   local pid
   if moto_answers; then
@@ -466,40 +507,11 @@ moto_start() {
     echo $! >"$MOTO_PID_FILE"
   fi
 
-  local i
-  for i in $(seq 1 60); do
-    if moto_answers; then
-      log "moto: started on $MOTO_URL (pid $(cat "$MOTO_PID_FILE"))"
-      return 0
-    fi
-    if ! our_moto_pid >/dev/null; then
-      tail -n 20 "$MOTO_LOG" >&2 || true
-      rm -f "$MOTO_PID_FILE"
-      die "moto: server exited during startup (see $MOTO_LOG)"
-    fi
-    sleep 0.5
-  done
-  tail -n 20 "$MOTO_LOG" >&2 || true
-  die "moto: not answering on $MOTO_URL after 30 s (see $MOTO_LOG)"
+  wait_started moto moto_answers our_moto_pid "$MOTO_PID_FILE" "$MOTO_LOG" "$MOTO_URL" 60
 }
 
 moto_stop() {
-  local pid i
-  if pid="$(our_moto_pid)"; then
-    kill "$pid" 2>/dev/null || true
-    for i in $(seq 1 20); do
-      proc_alive "$pid" || break
-      sleep 0.25
-    done
-    if proc_alive "$pid"; then
-      kill -9 "$pid" 2>/dev/null || true
-    fi
-    rm -f "$MOTO_PID_FILE"
-    log "moto: stopped (pid $pid)"
-  else
-    rm -f "$MOTO_PID_FILE"
-    log "moto: not running (nothing started by this script)"
-  fi
+  stop_started moto "$MOTO_PID_FILE" "$(our_moto_pid || true)"
 }
 
 moto_status() {
@@ -590,40 +602,11 @@ smtp_start() {
     echo $! >"$SMTP_PID_FILE"
   fi
 
-  local i
-  for i in $(seq 1 30); do
-    if smtp_answers; then
-      log "smtp: started on $SMTP_URL (pid $(cat "$SMTP_PID_FILE"), mail in ${MAIL_DIR#"$ROOT"/})"
-      return 0
-    fi
-    if ! our_smtp_pid_here >/dev/null; then
-      tail -n 20 "$SMTP_LOG" >&2 || true
-      rm -f "$SMTP_PID_FILE"
-      die "smtp: server exited during startup (see $SMTP_LOG)"
-    fi
-    sleep 0.5
-  done
-  tail -n 20 "$SMTP_LOG" >&2 || true
-  die "smtp: not answering on $SMTP_URL after 15 s (see $SMTP_LOG)"
+  wait_started smtp smtp_answers our_smtp_pid_here "$SMTP_PID_FILE" "$SMTP_LOG" "$SMTP_URL" 30 ", mail in ${MAIL_DIR#"$ROOT"/}"
 }
 
 smtp_stop() {
-  local pid i
-  if pid="$(our_smtp_pid)"; then
-    kill "$pid" 2>/dev/null || true
-    for i in $(seq 1 20); do
-      proc_alive "$pid" || break
-      sleep 0.25
-    done
-    if proc_alive "$pid"; then
-      kill -9 "$pid" 2>/dev/null || true
-    fi
-    rm -f "$SMTP_PID_FILE"
-    log "smtp: stopped (pid $pid)"
-  else
-    rm -f "$SMTP_PID_FILE"
-    log "smtp: not running (nothing started by this script)"
-  fi
+  stop_started smtp "$SMTP_PID_FILE" "$(our_smtp_pid || true)"
 }
 
 smtp_status() {
