@@ -46,6 +46,7 @@ impl TestApp {
         config.queue_prefix = format!("t{}-", &uuid::Uuid::new_v4().simple().to_string()[..12]);
         config.media_bucket = format!("{}media", config.queue_prefix);
         config.frontend_dir = None;
+        config.websocket_addr = "127.0.0.1:0".parse().expect("addr");
         tune(&mut config);
         let queue_prefix = config.queue_prefix.clone();
         let addr: SocketAddr = "127.0.0.1:0".parse().expect("addr");
@@ -183,4 +184,85 @@ pub fn header(mail: &str, name: &str) -> Option<String> {
         .lines()
         .find(|l| l.to_lowercase().starts_with(&format!("{}:", name.to_lowercase())))
         .map(|l| l[name.len() + 1..].trim().to_string())
+}
+
+/// A WebSocket client of the local WebSocket API.
+pub struct Socket {
+    stream: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+}
+
+/// How long a test waits for a frame it expects.
+const FRAME_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl Socket {
+    /// Connects with the access token in the `token` query parameter.
+    pub async fn connect(app: &TestApp, token: &str) -> Socket {
+        Self::try_connect(&format!("{}/?token={token}", app.gateway.ws_url()), None).await.expect("ws connect").0
+    }
+
+    /// Connects to `url`, offering `protocols`; the handshake's error (401, …) on refusal.
+    pub async fn try_connect(
+        url: &str,
+        protocols: Option<&str>,
+    ) -> Result<(Socket, Option<String>), tokio_tungstenite::tungstenite::Error> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = url.into_client_request()?;
+        if let Some(p) = protocols {
+            request.headers_mut().insert("sec-websocket-protocol", p.parse().expect("protocol header"));
+        }
+        let (stream, response) = tokio_tungstenite::connect_async(request).await?;
+        let protocol =
+            response.headers().get("sec-websocket-protocol").and_then(|v| v.to_str().ok()).map(str::to_string);
+        Ok((Socket { stream }, protocol))
+    }
+
+    pub async fn send(&mut self, frame: Value) {
+        self.send_text(frame.to_string()).await;
+    }
+
+    pub async fn send_text(&mut self, text: String) {
+        use futures::SinkExt;
+        self.stream.send(tokio_tungstenite::tungstenite::Message::Text(text.into())).await.expect("ws send");
+    }
+
+    /// The next message the server sends, or what ended the connection.
+    pub async fn next(&mut self) -> Result<Value, Option<u16>> {
+        use futures::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        loop {
+            match tokio::time::timeout(FRAME_WAIT, self.stream.next()).await {
+                Err(_) => panic!("no frame within {FRAME_WAIT:?}"),
+                Ok(Some(Ok(Message::Text(t)))) => return Ok(serde_json::from_str(&t).expect("frame is JSON")),
+                Ok(Some(Ok(Message::Close(frame)))) => return Err(frame.map(|f| u16::from(f.code))),
+                Ok(None | Some(Err(_))) => return Err(None),
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+
+    /// The next frame, which must be of `kind` (`message`, `typing`, `read`, `error`, …).
+    pub async fn expect(&mut self, kind: &str) -> Value {
+        let frame = self.next().await.unwrap_or_else(|close| panic!("closed ({close:?}) waiting for {kind}"));
+        assert_eq!(frame["type"], kind, "{frame}");
+        frame
+    }
+
+    /// Asserts nothing arrives for a while.
+    pub async fn expect_silence(&mut self, wait: std::time::Duration) {
+        use futures::StreamExt;
+        if let Ok(frame) = tokio::time::timeout(wait, self.stream.next()).await {
+            panic!("expected silence, got {frame:?}");
+        }
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.stream.close(None).await;
+    }
+}
+
+/// The connections table the gateway uses, through the real SDK client.
+pub async fn connections() -> cs_aws::DynamoConnections {
+    let aws = cs_aws::sdk_config().await;
+    let table = std::env::var("CONNECTIONS_TABLE").unwrap_or_else(|_| chat::DEFAULT_CONNECTIONS_TABLE.into());
+    cs_aws::DynamoConnections::new(cs_aws::dynamodb(&aws), table)
 }

@@ -375,3 +375,23 @@ async fn follower_lists_page_by_cursor_without_gaps_or_duplicates() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn blocking_checks_its_target() {
+    let app = TestApp::spawn().await;
+    let (alice, bob) = (app.register("alice").await, app.register("bob").await);
+    let res = app.post("/users/block", Some(&alice.access), json!({ "userId": alice.id })).await;
+    assert_problem(res, 422, "invalid_field", Some("userId")).await;
+    let res = app.post("/users/block", Some(&alice.access), json!({ "userId": uuid::Uuid::new_v4() })).await;
+    assert_problem(res, 404, "user_not_found", Some("userId")).await;
+    let res = app.post("/users/block", Some(&alice.access), json!({ "userId": "x" })).await;
+    assert_problem(res, 400, "invalid_uuid", Some("userId")).await;
+    let res = app.post("/users/block", None, json!({ "userId": bob.id })).await;
+    assert_eq!(res.status(), 401);
+    for _ in 0..2 {
+        let res = app.post("/users/block", Some(&alice.access), json!({ "userId": bob.id })).await;
+        assert_eq!(res.status(), 204, "blocking twice is fine");
+    }
+    let res = app.post("/users/unblock", Some(&alice.access), json!({ "userId": bob.id })).await;
+    assert_eq!(res.status(), 204);
+}

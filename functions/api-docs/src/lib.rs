@@ -21,6 +21,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(notify::openapi::NotifyApi::openapi());
     doc.merge(feed::openapi::FeedApi::openapi());
     doc.merge(media::openapi::MediaApi::openapi());
+    doc.merge(chat::openapi::ChatApi::openapi());
     doc
 }
 

@@ -257,6 +257,51 @@ pub async fn unfollow(app: &App, req: Request) -> Reply {
     no_content()
 }
 
+fn block_target(req: &Request) -> Result<(Uuid, Uuid), HttpError> {
+    let me = me(req)?;
+    let body: BlockBody = json_body(req)?;
+    let other = parse_uuid("userId", &body.user_id)?;
+    if other == me.id {
+        return Err(UserError::Invalid { field: "userId", message: "you cannot block yourself".into() }.into());
+    }
+    Ok((me.id, other))
+}
+
+#[utoipa::path(post, path = "/users/block", tag = "follows",
+    request_body = BlockBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Blocked (also when already blocked): neither can message the other in a direct conversation"),
+        (status = 400, description = "Malformed body or id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Blocking yourself, or userId missing", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn block(app: &App, req: Request) -> Reply {
+    let (me, other) = block_target(&req)?;
+    let client = app.db.get().await.map_err(UserError::from)?;
+    if !repo::block(&client, me, other).await? {
+        return Err(UserError::NotFound { field: Some("userId") }.into());
+    }
+    no_content()
+}
+
+#[utoipa::path(post, path = "/users/unblock", tag = "follows",
+    request_body = BlockBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Not blocked (also when it was not)"),
+        (status = 400, description = "Malformed body or id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "userId missing", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn unblock(app: &App, req: Request) -> Reply {
+    let (me, other) = block_target(&req)?;
+    let client = app.db.get().await.map_err(UserError::from)?;
+    repo::unblock(&client, me, other).await?;
+    no_content()
+}
+
 async fn follow_list(app: &App, req: Request, direction: Direction) -> Reply {
     let subject = path_uuid(&req, "userId")?;
     let params = PageParams::from_request(&req)?;

@@ -19,8 +19,10 @@ use cs_http::{handler, Handler};
 pub use error::UserError;
 pub use limits::LoginLimits;
 
-pub const MIGRATIONS: &[Migration] =
-    &[Migration { id: "user/0001_users", sql: include_str!("../migrations/0001_users.sql") }];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { id: "user/0001_users", sql: include_str!("../migrations/0001_users.sql") },
+    Migration { id: "user/0002_blocks", sql: include_str!("../migrations/0002_blocks.sql") },
+];
 
 /// What every user-service function needs, built once per cold start.
 pub struct App {
@@ -60,6 +62,8 @@ pub fn functions() -> Vec<(&'static str, Handler<App>)> {
         ("user-update", handler!(App, handlers::update_user)),
         ("user-follow", handler!(App, handlers::follow)),
         ("user-unfollow", handler!(App, handlers::unfollow)),
+        ("user-block", handler!(App, handlers::block)),
+        ("user-unblock", handler!(App, handlers::unblock)),
         ("user-followers", handler!(App, handlers::followers)),
         ("user-following", handler!(App, handlers::following)),
         ("auth-refresh", handler!(App, handlers::refresh)),

@@ -14,6 +14,8 @@ use crate::handlers;
         handlers::update_user,
         handlers::follow,
         handlers::unfollow,
+        handlers::block,
+        handlers::unblock,
         handlers::followers,
         handlers::following,
         handlers::refresh,

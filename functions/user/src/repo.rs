@@ -22,7 +22,8 @@ pub struct UserRow {
     pub updated_at: DateTime<Utc>,
 }
 
-const USER_COLUMNS: &str = "u.id, u.username, u.email, u.hashed_password, u.display_name, u.bio, \
+/// The columns `UserRow::at` reads, in order, from a `users` table aliased `u`.
+pub const USER_COLUMNS: &str = "u.id, u.username, u.email, u.hashed_password, u.display_name, u.bio, \
      u.avatar_url, u.followers_count, u.following_count, u.created_at, u.updated_at";
 
 impl UserRow {
@@ -89,6 +90,27 @@ pub async fn user_by_email(db: &impl GenericClient, email: &str) -> Result<Optio
 
 pub async fn user_exists(db: &impl GenericClient, id: Uuid) -> Result<bool, UserError> {
     Ok(db.query_opt(&db.prepare_cached("SELECT 1 FROM users WHERE id = $1").await?, &[&id]).await?.is_some())
+}
+
+/// Records that `blocker` blocks `blocked` (again: no change). False when `blocked` does not exist.
+pub async fn block(db: &impl GenericClient, blocker: Uuid, blocked: Uuid) -> Result<bool, UserError> {
+    let sql =
+        "INSERT INTO blocks (blocker_id, blocked_id) SELECT $1, id FROM users WHERE id = $2 ON CONFLICT DO NOTHING";
+    db.execute(&db.prepare_cached(sql).await?, &[&blocker, &blocked]).await?;
+    user_exists(db, blocked).await
+}
+
+pub async fn unblock(db: &impl GenericClient, blocker: Uuid, blocked: Uuid) -> Result<(), UserError> {
+    let sql = "DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = $2";
+    db.execute(&db.prepare_cached(sql).await?, &[&blocker, &blocked]).await?;
+    Ok(())
+}
+
+/// Whether either of the two users blocks the other.
+pub async fn blocked_between(db: &impl GenericClient, a: Uuid, b: Uuid) -> Result<bool, UserError> {
+    let sql =
+        "SELECT 1 FROM blocks WHERE (blocker_id = $1 AND blocked_id = $2) OR (blocker_id = $2 AND blocked_id = $1)";
+    Ok(db.query_opt(&db.prepare_cached(sql).await?, &[&a, &b]).await?.is_some())
 }
 
 /// A change to a profile: `None` leaves a column as it is; `Some(None)` clears it.

@@ -36,6 +36,14 @@ pub struct FollowBody {
     pub following_id: String,
 }
 
+/// The other user of a block or unblock; the caller is the one blocking.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockBody {
+    #[schema(format = Uuid)]
+    pub user_id: String,
+}
+
 /// Fields left out are unchanged; `null` clears `displayName`, `bio` or `avatarUrl`.
 /// Changing `email` or `password` needs `currentPassword`.
 #[derive(Debug, Default, Deserialize, ToSchema)]

@@ -13,6 +13,7 @@ pub type Job = Arc<dyn Fn() -> BoxJob + Send + Sync>;
 
 #[derive(Default)]
 pub struct Functions {
+    /// Functions invoked with an API Gateway request: HTTP routes and WebSocket routes.
     http: HashMap<String, Invoke>,
     sqs: HashMap<String, Consume>,
     scheduled: HashMap<String, Job>,
@@ -20,7 +21,8 @@ pub struct Functions {
 
 /// Every service's migrations, in the order they must run.
 pub fn migrations() -> Vec<Migration> {
-    [cs_events::MIGRATIONS, user::MIGRATIONS, notify::MIGRATIONS, media::MIGRATIONS, feed::MIGRATIONS].concat()
+    [cs_events::MIGRATIONS, user::MIGRATIONS, notify::MIGRATIONS, media::MIGRATIONS, feed::MIGRATIONS, chat::MIGRATIONS]
+        .concat()
 }
 
 /// One service's functions of each kind, sharing one `App`.
@@ -66,10 +68,9 @@ impl Functions {
             .functions
             .iter()
             .filter(|f| match &f.trigger {
-                Trigger::Http(_) => !self.http.contains_key(&f.name),
+                Trigger::Http(_) | Trigger::Websocket(_) => !self.http.contains_key(&f.name),
                 Trigger::Sqs(_) => !self.sqs.contains_key(&f.name),
                 Trigger::Schedule(_) => !self.scheduled.contains_key(&f.name),
-                Trigger::Websocket(_) => false,
             })
             .map(|f| f.name.as_str())
             .collect();

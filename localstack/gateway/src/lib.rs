@@ -1,5 +1,6 @@
 //! The local stand-in for API Gateway: routes HTTP API (payload 2.0) requests to the
-//! manifest's functions, running them in-process, with the JWT authorizer emulated.
+//! manifest's functions, running them in-process, with the JWT authorizer emulated, and
+//! the WebSocket API with its `@connections` management API.
 
 mod authorizer;
 mod event;
@@ -10,6 +11,7 @@ mod routes;
 pub mod seed;
 mod server;
 mod statics;
+mod websocket;
 
 pub use functions::{migrations, Functions};
 pub use queues::Deliveries;

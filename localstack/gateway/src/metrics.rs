@@ -16,6 +16,7 @@ struct Inner {
     /// route key → (count, total seconds)
     latency: BTreeMap<String, (u64, f64)>,
     queues: BTreeMap<String, QueueStats>,
+    websocket_connections: usize,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -51,6 +52,12 @@ impl Metrics {
         }
     }
 
+    pub fn websocket_connections(&self, open: usize) {
+        if let Ok(mut m) = self.inner.lock() {
+            m.websocket_connections = open;
+        }
+    }
+
     /// The Prometheus text exposition format.
     pub fn render(&self) -> String {
         let Ok(m) = self.inner.lock() else {
@@ -69,6 +76,11 @@ impl Metrics {
             let _ = writeln!(out, "cs_http_request_duration_seconds_sum{{route=\"{route}\"}} {sum}");
             let _ = writeln!(out, "cs_http_request_duration_seconds_count{{route=\"{route}\"}} {count}");
         }
+        let _ = writeln!(
+            out,
+            "# HELP cs_websocket_connections Open WebSocket connections.\n# TYPE cs_websocket_connections gauge\ncs_websocket_connections {}",
+            m.websocket_connections
+        );
         let gauges = [
             ("cs_queue_messages_received_total", "counter", "Messages handed to consumers."),
             ("cs_queue_records_failed_total", "counter", "Records consumers reported as failed."),

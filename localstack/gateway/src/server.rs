@@ -12,7 +12,7 @@ use axum::{
     Router as AxumRouter,
 };
 use cs_auth::{SigningKey, Tokens};
-use cs_aws::{DynamoRateLimiter, QueueSpec, S3Store, SqsQueue};
+use cs_aws::{ApiGatewayPush, DynamoConnections, DynamoRateLimiter, QueueSpec, S3Store, SqsQueue};
 use cs_events::Relay;
 use cs_http::Problem;
 use cs_mail::SmtpMailer;
@@ -28,6 +28,7 @@ use crate::{
     queues::{self, Deliveries},
     routes::{Match, Router},
     statics,
+    websocket::{self, Sockets},
 };
 
 /// API Gateway's own payload limit.
@@ -64,6 +65,12 @@ pub struct GatewayConfig {
     /// the emulator's S3 under `/<bucket>/`.
     pub media_public_endpoint: Option<String>,
     pub media_limits: media::Limits,
+    /// The DynamoDB table of WebSocket connections.
+    pub connections_table: String,
+    /// Where the WebSocket API listens (port 0: any free port).
+    pub websocket_addr: SocketAddr,
+    pub websocket_idle_timeout: Duration,
+    pub websocket_hard_timeout: Duration,
 }
 
 /// The repository root, for default paths under `.local/` and `frontend/`.
@@ -105,6 +112,13 @@ impl GatewayConfig {
             media_bucket: var("MEDIA_BUCKET").unwrap_or_else(|| "connectsphere-media".into()),
             media_public_endpoint: var("MEDIA_PUBLIC_ENDPOINT"),
             media_limits: media::Limits::from_env(),
+            connections_table: var("CONNECTIONS_TABLE").unwrap_or_else(|| chat::DEFAULT_CONNECTIONS_TABLE.into()),
+            websocket_addr: SocketAddr::from((
+                [127, 0, 0, 1],
+                var("WEBSOCKET_PORT").and_then(|p| p.parse().ok()).unwrap_or(Manifest::load()?.websocket.local_port),
+            )),
+            websocket_idle_timeout: websocket::IDLE_TIMEOUT,
+            websocket_hard_timeout: websocket::HARD_TIMEOUT,
             celebrity_followers: var("CELEBRITY_FOLLOWERS")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(feed::DEFAULT_CELEBRITY_FOLLOWERS),
@@ -114,6 +128,8 @@ impl GatewayConfig {
 
 pub struct Gateway {
     metrics: Arc<Metrics>,
+    /// The WebSocket API.
+    pub sockets: Arc<Sockets>,
     /// `/<bucket>/` on this origin is the emulator's S3 (see `GatewayConfig::media_public_endpoint`).
     s3_proxy: Option<(String, String, reqwest::Client)>,
     manifest: Manifest,
@@ -129,7 +145,8 @@ pub struct Gateway {
 impl Gateway {
     /// Builds every function's app once, provisions the local AWS resources they use, and
     /// reads the JWKS from the jwks function as API Gateway's authorizer would.
-    pub async fn build(config: GatewayConfig) -> anyhow::Result<Self> {
+    /// `websocket_endpoint` is where the WebSocket API's management API answers.
+    pub async fn build(config: GatewayConfig, websocket_endpoint: &str) -> anyhow::Result<Self> {
         let manifest = Manifest::load()?;
         let db = cs_db::connect(&config.database_url, config.pool_size)?;
         let aws = cs_aws::sdk_config().await;
@@ -159,6 +176,10 @@ impl Gateway {
                 }
             }
             Err(err) => tracing::warn!(error = format!("{err:#}"), "no media queue; uploads will not be processed"),
+        }
+        let connections = DynamoConnections::new(cs_aws::dynamodb(&aws), &config.connections_table);
+        if let Err(err) = connections.ensure_table().await {
+            tracing::warn!(error = format!("{err:#}"), "could not create the connections table; chat will not work");
         }
         let relay_queue = match &config.relay_sqs_endpoint {
             Some(endpoint) => Arc::new(SqsQueue::new(
@@ -208,6 +229,18 @@ impl Gateway {
             scheduled: vec![],
         });
         functions.add(Service {
+            app: chat::App::new(
+                db.clone(),
+                relay.clone(),
+                tokens.clone(),
+                Arc::new(connections),
+                Arc::new(ApiGatewayPush::new(&aws, websocket_endpoint)),
+            ),
+            http: chat::functions(),
+            sqs: vec![],
+            scheduled: vec![],
+        });
+        functions.add(Service {
             app: notify::App {
                 db: db.clone(),
                 mailer: Arc::new(SmtpMailer::new(&config.smtp_url, "ConnectSphere <no-reply@connectsphere.dev>")?),
@@ -232,6 +265,22 @@ impl Gateway {
         });
         functions.check_against(&manifest)?;
 
+        let metrics = Arc::new(Metrics::default());
+        let websocket_routes = manifest
+            .functions
+            .iter()
+            .filter_map(|f| match &f.trigger {
+                Trigger::Websocket(route) => Some((route.clone(), Arc::clone(functions.http(&f.name)?))),
+                _ => None,
+            })
+            .collect();
+        let sockets = Arc::new(Sockets::new(
+            websocket_routes,
+            &manifest.websocket.route_selection,
+            config.websocket_idle_timeout,
+            config.websocket_hard_timeout,
+            Arc::clone(&metrics),
+        )?);
         let authorizer = Authorizer::from_jwks(&jwks, &manifest.http.jwt_issuer, &manifest.http.jwt_audience)?;
         let s3_proxy = match (&config.media_public_endpoint, std::env::var("AWS_ENDPOINT_URL")) {
             (Some(_), Ok(upstream)) => Some((format!("/{}/", config.media_bucket), upstream, reqwest::Client::new())),
@@ -239,7 +288,8 @@ impl Gateway {
         };
         Ok(Gateway {
             s3_proxy,
-            metrics: Arc::new(Metrics::default()),
+            metrics,
+            sockets,
             router: Router::from_manifest(&manifest),
             manifest,
             functions,
@@ -496,7 +546,7 @@ async fn proxy(client: &reqwest::Client, upstream: &str, req: Request) -> Respon
     out
 }
 
-fn to_axum(r: lambda_http::Response<lambda_http::Body>) -> Response {
+pub(crate) fn to_axum(r: lambda_http::Response<lambda_http::Body>) -> Response {
     let (parts, body) = r.into_parts();
     let body = match body {
         lambda_http::Body::Empty => AxumBody::empty(),
@@ -514,6 +564,8 @@ async fn entry(State(gw): State<Arc<Gateway>>, ConnectInfo(peer): ConnectInfo<So
 /// A gateway serving on `listener`'s address until the process ends or the handle drops.
 pub struct Running {
     pub addr: SocketAddr,
+    /// The WebSocket API's address.
+    pub ws_addr: SocketAddr,
     pub gateway: Arc<Gateway>,
     /// How often each SQS message was handed to a consumer.
     pub deliveries: Arc<Deliveries>,
@@ -523,6 +575,10 @@ pub struct Running {
 impl Running {
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}", self.ws_addr)
     }
 }
 
@@ -541,7 +597,9 @@ pub async fn spawn(mut config: GatewayConfig, addr: SocketAddr) -> anyhow::Resul
     if config.media_public_endpoint.is_none() && std::env::var_os("AWS_ENDPOINT_URL").is_some() {
         config.media_public_endpoint = Some(format!("http://{addr}"));
     }
-    let gateway = Arc::new(Gateway::build(config).await?);
+    let ws_listener = tokio::net::TcpListener::bind(config.websocket_addr).await?;
+    let ws_addr = ws_listener.local_addr()?;
+    let gateway = Arc::new(Gateway::build(config, &format!("http://{ws_addr}")).await?);
     let deliveries = Arc::new(Deliveries::default());
     let mut tasks = if background { gateway.background(&deliveries) } else { Vec::new() };
     let app = AxumRouter::new().fallback(entry).with_state(Arc::clone(&gateway));
@@ -550,5 +608,11 @@ pub async fn spawn(mut config: GatewayConfig, addr: SocketAddr) -> anyhow::Resul
             tracing::error!(error = ?err, "gateway stopped");
         }
     }));
-    Ok(Running { addr, gateway, deliveries, tasks })
+    let ws_app = AxumRouter::new().fallback(websocket::entry).with_state(Arc::clone(&gateway.sockets));
+    tasks.push(tokio::spawn(async move {
+        if let Err(err) = axum::serve(ws_listener, ws_app.into_make_service_with_connect_info::<SocketAddr>()).await {
+            tracing::error!(error = ?err, "WebSocket API stopped");
+        }
+    }));
+    Ok(Running { addr, ws_addr, gateway, deliveries, tasks })
 }

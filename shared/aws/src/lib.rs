@@ -3,10 +3,12 @@
 //! LocalStack or moto.
 
 mod rate_limit;
+mod realtime;
 mod s3;
 mod sqs;
 
 pub use rate_limit::{Decision, DynamoRateLimiter, RateLimiter};
+pub use realtime::{broadcast, ApiGatewayPush, ConnectionRegistry, DynamoConnections, Push, PushError};
 pub use s3::S3Store;
 pub use sqs::{DeadLetter, QueueSpec, SqsQueue};
 
@@ -21,4 +23,32 @@ pub fn dynamodb(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
 
 pub fn sqs(config: &aws_config::SdkConfig) -> aws_sdk_sqs::Client {
     aws_sdk_sqs::Client::new(config)
+}
+
+/// Creates a table (local runs; in AWS the CDK app owns it) with TTL on `expiresAt`.
+/// A table that already exists is left as it is.
+async fn create_table_with_ttl(
+    client: &aws_sdk_dynamodb::Client,
+    request: aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let table = request.get_table_name().clone().unwrap_or_default();
+    match request.send().await {
+        Ok(_) => {
+            let ttl = aws_sdk_dynamodb::types::TimeToLiveSpecification::builder()
+                .attribute_name("expiresAt")
+                .enabled(true)
+                .build()?;
+            client
+                .update_time_to_live()
+                .table_name(&table)
+                .time_to_live_specification(ttl)
+                .send()
+                .await
+                .context("enabling TTL")?;
+            Ok(())
+        }
+        Err(err) if err.as_service_error().is_some_and(|e| e.is_resource_in_use_exception()) => Ok(()),
+        Err(err) => Err(anyhow::Error::new(err).context(format!("creating table {table}"))),
+    }
 }

@@ -5,7 +5,6 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::{
     types::{
         AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ReturnValue, ScalarAttributeType,
-        TimeToLiveSpecification,
     },
     Client,
 };
@@ -43,7 +42,7 @@ impl DynamoRateLimiter {
 
     /// Creates the table when it does not exist (local runs; in AWS the CDK app owns it).
     pub async fn ensure_table(&self) -> anyhow::Result<()> {
-        let created = self
+        let request = self
             .client
             .create_table()
             .table_name(&self.table)
@@ -51,25 +50,8 @@ impl DynamoRateLimiter {
                 AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build()?,
             )
             .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build()?)
-            .billing_mode(BillingMode::PayPerRequest)
-            .send()
-            .await;
-        match created {
-            Ok(_) => {
-                self.client
-                    .update_time_to_live()
-                    .table_name(&self.table)
-                    .time_to_live_specification(
-                        TimeToLiveSpecification::builder().attribute_name("expiresAt").enabled(true).build()?,
-                    )
-                    .send()
-                    .await
-                    .context("enabling TTL")?;
-                Ok(())
-            }
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_resource_in_use_exception()) => Ok(()),
-            Err(err) => Err(anyhow::Error::new(err).context(format!("creating table {}", self.table))),
-        }
+            .billing_mode(BillingMode::PayPerRequest);
+        crate::create_table_with_ttl(&self.client, request).await
     }
 }
 

@@ -1,4 +1,4 @@
-//! `local-gateway [serve]`   run the HTTP API on 127.0.0.1:3000 (migrates first)
+//! `local-gateway [serve]`   run the HTTP API on 127.0.0.1:3000 and the WebSocket API on :3001 (migrates first)
 //! `local-gateway migrate`   apply every service's migrations to DATABASE_URL
 //! `local-gateway seed-demo` create the demo users of the README (idempotent)
 //! `local-gateway drop-test-dbs` drop the databases test runs left behind
@@ -56,6 +56,7 @@ async fn serve() -> anyhow::Result<()> {
     let addr: SocketAddr = format!("{host}:{port}").parse()?;
     let running = spawn(config, addr).await?;
     println!("ConnectSphere HTTP API on {}", running.url());
+    println!("ConnectSphere WebSocket API on {}", running.ws_url());
     tokio::signal::ctrl_c().await?;
     Ok(())
 }

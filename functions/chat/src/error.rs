@@ -1,0 +1,60 @@
+use cs_http::{HttpError, Problem};
+use lambda_http::http::StatusCode;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChatError {
+    #[error("{message}")]
+    Invalid { field: &'static str, message: String },
+    /// Missing, or the caller is not a member: the two look the same from outside.
+    #[error("conversation not found")]
+    ConversationNotFound,
+    #[error("message not found")]
+    MessageNotFound,
+    #[error("only the sender can change a message")]
+    NotSender,
+    #[error("the message was deleted")]
+    MessageDeleted,
+    #[error("you cannot message this user")]
+    Blocked,
+    #[error(transparent)]
+    Problem(#[from] Problem),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<tokio_postgres::Error> for ChatError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        ChatError::Unexpected(e.into())
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for ChatError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        ChatError::Unexpected(e.into())
+    }
+}
+
+impl From<user::UserError> for ChatError {
+    fn from(e: user::UserError) -> Self {
+        match HttpError::from(e) {
+            HttpError::Problem(p) => ChatError::Problem(p),
+            HttpError::Unexpected(e) => ChatError::Unexpected(e),
+        }
+    }
+}
+
+impl From<ChatError> for HttpError {
+    fn from(err: ChatError) -> Self {
+        let detail = err.to_string();
+        HttpError::Problem(match err {
+            ChatError::Problem(p) => p,
+            ChatError::Unexpected(e) => return HttpError::Unexpected(e),
+            ChatError::Invalid { field, .. } => Problem::invalid(field, detail),
+            ChatError::ConversationNotFound => Problem::not_found("conversation_not_found", detail),
+            ChatError::MessageNotFound => Problem::not_found("message_not_found", detail),
+            ChatError::NotSender => Problem::forbidden("not_sender", detail),
+            ChatError::MessageDeleted => Problem::new(StatusCode::CONFLICT, "message_deleted", detail),
+            ChatError::Blocked => Problem::forbidden("blocked", detail),
+        })
+    }
+}

@@ -1,0 +1,264 @@
+//! The REST endpoints: conversations, history, edits and read markers. Members only:
+//! anyone else gets 404, as if the conversation did not exist.
+
+use std::collections::HashMap;
+
+use cs_http::{
+    json, json_body, no_content, parse_uuid, path_uuid, require_caller, Body, Cursor, HttpError, Page, PageParams,
+    Problem, Request, Response,
+};
+use lambda_http::http::StatusCode;
+use user::wire::UserView;
+use uuid::Uuid;
+
+use crate::{
+    actions,
+    domain::{self, NewConversation},
+    repo::{self, ConversationRow},
+    wire::*,
+    App, ChatError,
+};
+
+type Reply = Result<Response<Body>, HttpError>;
+
+/// Views of the caller's conversations, with their members (one query for all).
+async fn views(app: &App, rows: Vec<ConversationRow>) -> Result<Vec<ConversationView>, ChatError> {
+    let client = app.db.get().await?;
+    let ids: Vec<Uuid> = rows.iter().map(|c| c.id).collect();
+    let mut members: HashMap<Uuid, Vec<UserView>> = HashMap::new();
+    for (conversation, user) in repo::member_users(&client, &ids).await? {
+        members.entry(conversation).or_default().push(UserView::public(user));
+    }
+    Ok(rows
+        .into_iter()
+        .map(|c| ConversationView {
+            members: members.remove(&c.id).unwrap_or_default(),
+            id: c.id,
+            kind: c.kind,
+            name: c.name,
+            last_message: c.last.map(MessageView::from),
+            unread_count: c.unread,
+            updated_at: c.updated_at,
+        })
+        .collect())
+}
+
+async fn view(app: &App, me: Uuid, id: Uuid) -> Result<ConversationView, ChatError> {
+    let client = app.db.get().await?;
+    let row = repo::conversation(&client, me, id).await?.ok_or(ChatError::ConversationNotFound)?;
+    drop(client);
+    views(app, vec![row]).await?.pop().ok_or(ChatError::ConversationNotFound)
+}
+
+#[utoipa::path(post, path = "/conversations", tag = "chat", request_body = NewConversationBody, security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The direct conversation of the pair, which already existed", body = ConversationView),
+        (status = 201, description = "The new conversation", body = ConversationView),
+        (status = 400, description = "Body is not JSON, or a member id is not a UUID", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "One of the pair blocks the other (`blocked`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No other member, too many, an unknown user, or a blank or over-long name", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_conversation(app: &App, req: Request) -> Reply {
+    let me = require_caller(&req)?.id;
+    let body: NewConversationBody = json_body(&req)?;
+    let ids = body
+        .member_ids
+        .iter()
+        .enumerate()
+        .map(|(i, raw)| parse_uuid(&format!("memberIds[{i}]"), raw))
+        .collect::<Result<Vec<Uuid>, Problem>>()?;
+    let plan = domain::new_conversation(me, &ids, body.name.as_deref())?;
+    let mut client = app.db.get().await.map_err(ChatError::from)?;
+    let others = match &plan {
+        NewConversation::Direct { other } => vec![*other],
+        NewConversation::Group { others, .. } => others.clone(),
+    };
+    if let Some(unknown) = repo::unknown_users(&client, &others).await?.first() {
+        return Err(ChatError::Invalid { field: "memberIds", message: format!("there is no user {unknown}") }.into());
+    }
+    let tx = client.transaction().await.map_err(ChatError::from)?;
+    let (id, created) = match &plan {
+        NewConversation::Direct { other } => {
+            if user::repo::blocked_between(&tx, me, *other).await.map_err(ChatError::from)? {
+                return Err(ChatError::Blocked.into());
+            }
+            match repo::direct(&tx, me, *other).await? {
+                Some(id) => (id, false),
+                None => {
+                    let id = Uuid::now_v7();
+                    if repo::create(&tx, id, me, &others, "direct", None).await? {
+                        (id, true)
+                    } else {
+                        let id = repo::direct(&tx, me, *other).await?;
+                        (id.ok_or_else(|| anyhow::anyhow!("the direct conversation vanished"))?, false)
+                    }
+                }
+            }
+        }
+        NewConversation::Group { name, others } => {
+            let id = Uuid::now_v7();
+            repo::create(&tx, id, me, others, "group", name.as_deref()).await?;
+            (id, true)
+        }
+    };
+    tx.commit().await.map_err(ChatError::from)?;
+    drop(client);
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    json(status, &view(app, me, id).await?)
+}
+
+#[utoipa::path(get, path = "/conversations", tag = "chat", security(("bearer" = [])),
+    params(
+        ("limit" = Option<i64>, Query, description = "Page size, 1 to 100 (default 20)"),
+        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "The caller's conversations, newest activity first", body = Page<ConversationView>),
+        (status = 400, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_conversations(app: &App, req: Request) -> Reply {
+    let me = require_caller(&req)?.id;
+    let params = PageParams::from_request(&req)?;
+    let client = app.db.get().await.map_err(ChatError::from)?;
+    let rows = repo::conversations(&client, me, &params).await?;
+    drop(client);
+    let page = Page::from_rows(rows, &params, |c| Cursor { at: c.updated_at, id: c.id });
+    let next_cursor = page.next_cursor;
+    Page { items: views(app, page.items).await?, next_cursor }.into_response(&req, &params)
+}
+
+#[utoipa::path(get, path = "/conversations/{conversationId}", tag = "chat", security(("bearer" = [])),
+    params(("conversationId" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The conversation", body = ConversationView),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such conversation, or the caller is not a member", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_conversation(app: &App, req: Request) -> Reply {
+    let me = require_caller(&req)?.id;
+    let id = path_uuid(&req, "conversationId")?;
+    json(StatusCode::OK, &view(app, me, id).await?)
+}
+
+#[utoipa::path(get, path = "/conversations/{conversationId}/messages", tag = "chat", security(("bearer" = [])),
+    params(
+        ("conversationId" = Uuid, Path),
+        ("limit" = Option<i64>, Query, description = "Page size, 1 to 100 (default 20)"),
+        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page (older messages)"),
+    ),
+    responses(
+        (status = 200, description = "Messages, newest first; deleted ones keep their place with an empty body", body = Page<MessageView>),
+        (status = 400, description = "Bad id, limit or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such conversation, or the caller is not a member", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn messages(app: &App, req: Request) -> Reply {
+    let me = require_caller(&req)?.id;
+    let conversation = path_uuid(&req, "conversationId")?;
+    let params = PageParams::from_request(&req)?;
+    let client = app.db.get().await.map_err(ChatError::from)?;
+    actions::members_for(&client, conversation, me, false).await?;
+    let rows = repo::history(&client, conversation, &params).await?;
+    Page::from_rows(rows, &params, |m| Cursor { at: m.created_at, id: m.id })
+        .map(MessageView::from)
+        .into_response(&req, &params)
+}
+
+#[utoipa::path(post, path = "/conversations/{conversationId}/messages", tag = "chat", request_body = NewMessageBody,
+    security(("bearer" = [])),
+    params(("conversationId" = Uuid, Path)),
+    responses(
+        (status = 200, description = "A retry: the message already stored under this clientId", body = MessageView),
+        (status = 201, description = "Stored and pushed to the members' connections (as the `sendMessage` frame does)", body = MessageView),
+        (status = 400, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A block stands between the pair (`blocked`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such conversation, or the caller is not a member", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Empty or over-long body, or a bad clientId", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn send_message(app: &App, req: Request) -> Reply {
+    let me = require_caller(&req)?.id;
+    let conversation = path_uuid(&req, "conversationId")?;
+    let body: NewMessageBody = json_body(&req)?;
+    let sent = actions::store(app, me, conversation, &body.body, body.client_id.as_deref()).await?;
+    actions::deliver(app, &sent, None).await?;
+    json(if sent.created { StatusCode::CREATED } else { StatusCode::OK }, &sent.message)
+}
+
+/// The message, when the caller is a member and its sender, and it is not deleted.
+async fn own_message(app: &App, req: &Request) -> Result<(Vec<Uuid>, repo::MessageRow, cs_db::Client), HttpError> {
+    let me = require_caller(req)?.id;
+    let conversation = path_uuid(req, "conversationId")?;
+    let id = path_uuid(req, "messageId")?;
+    let client = app.db.get().await.map_err(ChatError::from)?;
+    let members = actions::members_for(&client, conversation, me, false).await?;
+    let m = repo::message_in(&client, conversation, id).await?.ok_or(ChatError::MessageNotFound)?;
+    if m.sender_id != me {
+        return Err(ChatError::NotSender.into());
+    }
+    if m.deleted {
+        return Err(ChatError::MessageDeleted.into());
+    }
+    Ok((members, m, client))
+}
+
+#[utoipa::path(patch, path = "/conversations/{conversationId}/messages/{messageId}", tag = "chat",
+    request_body = EditMessageBody, security(("bearer" = [])),
+    params(("conversationId" = Uuid, Path), ("messageId" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The edited message (also pushed to the members' connections)", body = MessageView),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the sender", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such conversation or message, or the caller is not a member", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The message was deleted", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Empty or over-long body", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn edit_message(app: &App, req: Request) -> Reply {
+    let body: EditMessageBody = json_body(&req)?;
+    let text = domain::message_body(&body.body)?;
+    let (members, m, client) = own_message(app, &req).await?;
+    let edited = repo::edit(&client, m.id, &text).await?;
+    drop(client);
+    json(StatusCode::OK, &actions::changed(app, &members, edited).await?)
+}
+
+#[utoipa::path(delete, path = "/conversations/{conversationId}/messages/{messageId}", tag = "chat",
+    security(("bearer" = [])),
+    params(("conversationId" = Uuid, Path), ("messageId" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Deleted: the text is gone, the place in the history stays (members' connections get it as a `message` frame with `deleted: true`)"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the sender", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such conversation or message, or the caller is not a member", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already deleted", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn delete_message(app: &App, req: Request) -> Reply {
+    let (members, m, client) = own_message(app, &req).await?;
+    let deleted = repo::delete(&client, m.id).await?;
+    drop(client);
+    actions::changed(app, &members, deleted).await?;
+    no_content()
+}
+
+#[utoipa::path(post, path = "/conversations/{conversationId}/read", tag = "chat", request_body = Option<ReadBody>,
+    security(("bearer" = [])),
+    params(("conversationId" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The caller's read marker and what is still unread (also pushed as a `read` frame)", body = ReadView),
+        (status = 400, description = "Body is not JSON, or messageId is not a UUID", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such conversation or message, or the caller is not a member", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn read(app: &App, req: Request) -> Reply {
+    let me = require_caller(&req)?.id;
+    let conversation = path_uuid(&req, "conversationId")?;
+    let body: ReadBody = match req.body() {
+        Body::Empty => ReadBody::default(),
+        Body::Text(t) if t.trim().is_empty() => ReadBody::default(),
+        _ => json_body(&req)?,
+    };
+    let message = body.message_id.as_deref().map(|id| parse_uuid("messageId", id)).transpose()?;
+    json(StatusCode::OK, &actions::read(app, me, conversation, message).await?)
+}

@@ -1,0 +1,131 @@
+//! The chat service: direct and group conversations, messages and read markers in
+//! Postgres, delivered over API Gateway's WebSocket API. Connections live in DynamoDB;
+//! frames go out through the management API (`PostToConnection`); members with no open
+//! connection get a `chat.message_unread` event for the notification service.
+
+pub mod actions;
+pub mod domain;
+mod error;
+pub mod handlers;
+pub mod openapi;
+pub mod repo;
+pub mod socket;
+pub mod wire;
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use cs_auth::Tokens;
+use cs_aws::{ApiGatewayPush, ConnectionRegistry, DynamoConnections, Push, SqsQueue};
+use cs_db::{Migration, Pool};
+use cs_events::Relay;
+use cs_http::{handler, Handler};
+use uuid::Uuid;
+
+pub use error::ChatError;
+
+pub const MIGRATIONS: &[Migration] =
+    &[Migration { id: "chat/0001_chat", sql: include_str!("../migrations/0001_chat.sql") }];
+
+pub const DEFAULT_CONNECTIONS_TABLE: &str = "connectsphere-connections";
+
+/// API Gateway closes every WebSocket connection after two hours: a connection record
+/// outlives that only when `$disconnect` never ran, and its TTL then removes it.
+pub const CONNECTION_TTL: Duration = Duration::from_secs(2 * 60 * 60);
+
+/// Connections whose user this instance remembers; past this the memory starts over.
+const KNOWN_CONNECTIONS: usize = 10_000;
+
+pub struct App {
+    pub db: Pool,
+    pub relay: Relay,
+    /// Checks the access token of `$connect`.
+    pub tokens: Tokens,
+    pub connections: Arc<dyn ConnectionRegistry>,
+    pub push: Arc<dyn Push>,
+    /// Connection → user. A connection's user never changes, so one registry read per
+    /// connection and warm instance is enough.
+    known: Mutex<HashMap<String, Uuid>>,
+}
+
+impl App {
+    pub fn new(
+        db: Pool,
+        relay: Relay,
+        tokens: Tokens,
+        connections: Arc<dyn ConnectionRegistry>,
+        push: Arc<dyn Push>,
+    ) -> Self {
+        App { db, relay, tokens, connections, push, known: Mutex::default() }
+    }
+
+    /// `CONNECTIONS_TABLE` and `WEBSOCKET_API_ENDPOINT` (the management API:
+    /// `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`).
+    pub async fn from_env() -> anyhow::Result<Self> {
+        let aws = cs_aws::sdk_config().await;
+        let db = cs_db::pool_from_env()?;
+        let queue = SqsQueue::new(cs_aws::sqs(&aws), std::env::var("QUEUE_PREFIX").unwrap_or_default());
+        let table = std::env::var("CONNECTIONS_TABLE").unwrap_or_else(|_| DEFAULT_CONNECTIONS_TABLE.into());
+        let endpoint = std::env::var("WEBSOCKET_API_ENDPOINT")
+            .map_err(|_| anyhow::anyhow!("WEBSOCKET_API_ENDPOINT is not set"))?;
+        Ok(App::new(
+            db.clone(),
+            Relay::new(db, Arc::new(queue)),
+            Tokens::from_env()?,
+            Arc::new(DynamoConnections::new(cs_aws::dynamodb(&aws), table)),
+            Arc::new(ApiGatewayPush::new(&aws, &endpoint)),
+        ))
+    }
+
+    /// The user of an open connection, or `None` once it is gone.
+    pub async fn user_of(&self, connection: &str) -> anyhow::Result<Option<Uuid>> {
+        if let Some(user) = self.known().get(connection) {
+            return Ok(Some(*user));
+        }
+        let user = self.connections.user_of(connection).await?;
+        if let Some(user) = user {
+            self.remember(connection, user);
+        }
+        Ok(user)
+    }
+
+    fn remember(&self, connection: &str, user: Uuid) {
+        let mut known = self.known();
+        if known.len() >= KNOWN_CONNECTIONS {
+            known.clear();
+        }
+        known.insert(connection.to_string(), user);
+    }
+
+    fn forget(&self, connection: &str) {
+        self.known().remove(connection);
+    }
+
+    fn known(&self) -> std::sync::MutexGuard<'_, HashMap<String, Uuid>> {
+        self.known.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Every function of the service: the REST endpoints and the WebSocket routes (both are
+/// API Gateway requests to `lambda_http`).
+pub fn functions() -> Vec<(&'static str, Handler<App>)> {
+    vec![
+        ("chat-create-conversation", handler!(App, handlers::create_conversation)),
+        ("chat-list-conversations", handler!(App, handlers::list_conversations)),
+        ("chat-get-conversation", handler!(App, handlers::get_conversation)),
+        ("chat-messages", handler!(App, handlers::messages)),
+        ("chat-send", handler!(App, handlers::send_message)),
+        ("chat-edit-message", handler!(App, handlers::edit_message)),
+        ("chat-delete-message", handler!(App, handlers::delete_message)),
+        ("chat-read", handler!(App, handlers::read)),
+        ("chat-connect", handler!(App, socket::connect)),
+        ("chat-disconnect", handler!(App, socket::disconnect)),
+        ("chat-default", handler!(App, socket::default)),
+        ("chat-send-message", handler!(App, socket::send_message)),
+        ("chat-typing", handler!(App, socket::typing)),
+        ("chat-mark-read", handler!(App, socket::mark_read)),
+    ]
+}
