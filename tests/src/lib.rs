@@ -263,6 +263,6 @@ impl Socket {
 /// The connections table the gateway uses, through the real SDK client.
 pub async fn connections() -> cs_aws::DynamoConnections {
     let aws = cs_aws::sdk_config().await;
-    let table = std::env::var("CONNECTIONS_TABLE").unwrap_or_else(|_| chat::DEFAULT_CONNECTIONS_TABLE.into());
+    let table = std::env::var("CONNECTIONS_TABLE").unwrap_or_else(|_| cs_aws::DEFAULT_CONNECTIONS_TABLE.into());
     cs_aws::DynamoConnections::new(cs_aws::dynamodb(&aws), table)
 }

@@ -417,3 +417,19 @@ async fn creating_conversations_checks_its_members() {
     assert_ne!(first["id"], second["id"]);
     assert_eq!(list(&app, &bob).await["items"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn new_notifications_reach_open_connections() {
+    let app = TestApp::spawn().await;
+    let (alice, bob) = (app.register("alice").await, app.register("bob").await);
+    let mut bobs = Socket::connect(&app, &bob.access).await;
+    assert_eq!(app.follow(&alice, &bob).await.status(), 204);
+    let frame = bobs.expect("notification").await;
+    let n = &frame["notification"];
+    assert_eq!(
+        (n["type"].as_str(), n["actors"][0]["id"].as_str()),
+        (Some("follow"), Some(alice.id.as_str())),
+        "{frame}"
+    );
+    assert_eq!(n["read"], false);
+}

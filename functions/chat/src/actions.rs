@@ -75,11 +75,11 @@ pub async fn deliver(app: &App, sent: &Sent, origin: Option<&str>) -> Result<(),
     let frame = ServerFrame::Message { message: &sent.message }.to_bytes();
     if !sent.created {
         if let Some(connection) = origin {
-            let _ = app.push.post(connection, &frame).await;
+            let _ = app.realtime.push.post(connection, &frame).await;
         }
         return Ok(());
     }
-    let reached = cs_aws::broadcast(&*app.connections, &*app.push, &sent.members, &frame).await?;
+    let reached = app.realtime.broadcast(&sent.members, &frame).await?;
     let m = &sent.message;
     let offline: Vec<Uuid> =
         sent.members.iter().copied().filter(|u| *u != m.sender_id && !reached.contains(u)).collect();
@@ -106,8 +106,7 @@ pub async fn deliver(app: &App, sent: &Sent, origin: Option<&str>) -> Result<(),
 /// Pushes a changed message (edit or delete) to every member's connections.
 pub async fn changed(app: &App, members: &[Uuid], m: MessageRow) -> Result<MessageView, ChatError> {
     let view = MessageView::from(m);
-    cs_aws::broadcast(&*app.connections, &*app.push, members, &ServerFrame::Message { message: &view }.to_bytes())
-        .await?;
+    app.realtime.broadcast(members, &ServerFrame::Message { message: &view }.to_bytes()).await?;
     Ok(view)
 }
 
@@ -126,6 +125,6 @@ pub async fn read(app: &App, me: Uuid, conversation: Uuid, message: Option<Uuid>
     let (message_id, read_at, unread_count) = repo::read_state(&client, conversation, me).await?;
     drop(client);
     let view = ReadView { conversation_id: conversation, user_id: me, message_id, read_at, unread_count };
-    cs_aws::broadcast(&*app.connections, &*app.push, &members, &ServerFrame::Read(&view).to_bytes()).await?;
+    app.realtime.broadcast(&members, &ServerFrame::Read(&view).to_bytes()).await?;
     Ok(view)
 }

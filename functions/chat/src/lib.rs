@@ -19,7 +19,7 @@ use std::{
 };
 
 use cs_auth::Tokens;
-use cs_aws::{ApiGatewayPush, ConnectionRegistry, DynamoConnections, Push, SqsQueue};
+use cs_aws::{Realtime, SqsQueue};
 use cs_db::{Migration, Pool};
 use cs_events::Relay;
 use cs_http::{handler, Handler};
@@ -29,8 +29,6 @@ pub use error::ChatError;
 
 pub const MIGRATIONS: &[Migration] =
     &[Migration { id: "chat/0001_chat", sql: include_str!("../migrations/0001_chat.sql") }];
-
-pub const DEFAULT_CONNECTIONS_TABLE: &str = "connectsphere-connections";
 
 /// API Gateway closes every WebSocket connection after two hours: a connection record
 /// outlives that only when `$disconnect` never ran, and its TTL then removes it.
@@ -44,22 +42,15 @@ pub struct App {
     pub relay: Relay,
     /// Checks the access token of `$connect`.
     pub tokens: Tokens,
-    pub connections: Arc<dyn ConnectionRegistry>,
-    pub push: Arc<dyn Push>,
+    pub realtime: Realtime,
     /// Connection → user. A connection's user never changes, so one registry read per
     /// connection and warm instance is enough.
     known: Mutex<HashMap<String, Uuid>>,
 }
 
 impl App {
-    pub fn new(
-        db: Pool,
-        relay: Relay,
-        tokens: Tokens,
-        connections: Arc<dyn ConnectionRegistry>,
-        push: Arc<dyn Push>,
-    ) -> Self {
-        App { db, relay, tokens, connections, push, known: Mutex::default() }
+    pub fn new(db: Pool, relay: Relay, tokens: Tokens, realtime: Realtime) -> Self {
+        App { db, relay, tokens, realtime, known: Mutex::default() }
     }
 
     /// `CONNECTIONS_TABLE` and `WEBSOCKET_API_ENDPOINT` (the management API:
@@ -68,16 +59,8 @@ impl App {
         let aws = cs_aws::sdk_config().await;
         let db = cs_db::pool_from_env()?;
         let queue = SqsQueue::new(cs_aws::sqs(&aws), std::env::var("QUEUE_PREFIX").unwrap_or_default());
-        let table = std::env::var("CONNECTIONS_TABLE").unwrap_or_else(|_| DEFAULT_CONNECTIONS_TABLE.into());
-        let endpoint = std::env::var("WEBSOCKET_API_ENDPOINT")
-            .map_err(|_| anyhow::anyhow!("WEBSOCKET_API_ENDPOINT is not set"))?;
-        Ok(App::new(
-            db.clone(),
-            Relay::new(db, Arc::new(queue)),
-            Tokens::from_env()?,
-            Arc::new(DynamoConnections::new(cs_aws::dynamodb(&aws), table)),
-            Arc::new(ApiGatewayPush::new(&aws, &endpoint)),
-        ))
+        let realtime = Realtime::from_env(&aws).ok_or_else(|| anyhow::anyhow!("WEBSOCKET_API_ENDPOINT is not set"))?;
+        Ok(App::new(db.clone(), Relay::new(db, Arc::new(queue)), Tokens::from_env()?, realtime))
     }
 
     /// The user of an open connection, or `None` once it is gone.
@@ -85,7 +68,7 @@ impl App {
         if let Some(user) = self.known().get(connection) {
             return Ok(Some(*user));
         }
-        let user = self.connections.user_of(connection).await?;
+        let user = self.realtime.connections.user_of(connection).await?;
         if let Some(user) = user {
             self.remember(connection, user);
         }

@@ -37,7 +37,7 @@ pub async fn connect(app: &App, req: Request) -> Reply {
     };
     let claims = app.tokens.verify(&token).map_err(|_| Problem::unauthorized("the access token is not valid"))?;
     let user = Uuid::parse_str(&claims.sub).map_err(|_| Problem::unauthorized("token subject is not a user"))?;
-    app.connections.add(&connection, user, CONNECTION_TTL).await?;
+    app.realtime.connections.add(&connection, user, CONNECTION_TTL).await?;
     app.remember(&connection, user);
     let mut response = Response::builder().status(StatusCode::OK);
     if let Some(protocol) = protocol {
@@ -48,7 +48,7 @@ pub async fn connect(app: &App, req: Request) -> Reply {
 
 pub async fn disconnect(app: &App, req: Request) -> Reply {
     let connection = connection_id(&req)?;
-    app.connections.remove(&connection).await?;
+    app.realtime.connections.remove(&connection).await?;
     app.forget(&connection);
     ok()
 }
@@ -98,7 +98,7 @@ async fn reply(
         action,
         client_id,
     };
-    if let Err(err) = app.push.post(connection, &frame.to_bytes()).await {
+    if let Err(err) = app.realtime.push.post(connection, &frame.to_bytes()).await {
         tracing::info!(connection, error = %err, "could not send an error frame");
     }
     ok()
@@ -136,7 +136,7 @@ pub async fn typing(app: &App, req: Request) -> Reply {
         drop(client);
         let others: Vec<Uuid> = members.into_iter().filter(|u| *u != me).collect();
         let frame = ServerFrame::Typing { conversation_id: conversation, user_id: me };
-        cs_aws::broadcast(&*app.connections, &*app.push, &others, &frame.to_bytes()).await?;
+        app.realtime.broadcast(&others, &frame.to_bytes()).await?;
         Ok::<_, HttpError>(())
     };
     let outcome = outcome.await;

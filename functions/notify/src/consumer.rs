@@ -40,7 +40,7 @@ pub async fn apply(app: &App, event: Event) -> anyhow::Result<()> {
             return Ok(());
         }
     };
-    let created = repo::upsert(&tx, &plan).await?;
+    let (notification, created) = repo::upsert(&tx, &plan).await?;
     // One email per notification, not per actor joining its group.
     let email = if created && recipient.channel == Channel::Email {
         let actor = repo::username(&tx, plan.actor).await?.unwrap_or_else(|| "Someone".into());
@@ -50,12 +50,28 @@ pub async fn apply(app: &App, event: Event) -> anyhow::Result<()> {
         None
     };
     tx.commit().await?;
+    push(app, plan.recipient, notification).await;
     if let Some(id) = email {
         if let Err(err) = send_emails(app, Some(&[id])).await {
             tracing::warn!(error = ?err, "email left for the sweep");
         }
     }
     Ok(())
+}
+
+/// Shows the notification at once on the recipient's open connections, if any.
+async fn push(app: &App, recipient: Uuid, notification: repo::NotificationRow) {
+    let Some(realtime) = &app.realtime else { return };
+    let pushed = async {
+        let client = app.db.get().await?;
+        let view = crate::handlers::views(&client, vec![notification]).await?;
+        drop(client);
+        let frame = serde_json::json!({ "type": "notification", "notification": view.first() });
+        realtime.broadcast(&[recipient], frame.to_string().as_bytes()).await
+    };
+    if let Err(err) = pushed.await {
+        tracing::warn!(error = format!("{err:#}"), "could not push a notification");
+    }
 }
 
 fn render(app: &App, plan: &Planned, actor: &str, to: &str) -> anyhow::Result<Email> {

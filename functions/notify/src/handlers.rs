@@ -16,6 +16,38 @@ use crate::{
 
 type Reply = Result<Response<Body>, HttpError>;
 
+/// Views of notifications, with their actors (one query for all).
+pub async fn views(
+    db: &impl cs_db::GenericClient,
+    rows: Vec<repo::NotificationRow>,
+) -> anyhow::Result<Vec<NotificationView>> {
+    let actor_ids: Vec<Uuid> = rows.iter().flat_map(|r| r.actor_ids.iter().copied()).collect();
+    let actors = repo::actors(db, &actor_ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|n| NotificationView {
+            id: n.id,
+            kind: n.kind,
+            actors: n
+                .actor_ids
+                .iter()
+                .filter_map(|id| actors.get(id))
+                .map(|a| ActorView {
+                    id: a.id,
+                    username: a.username.clone(),
+                    display_name: a.display_name.clone(),
+                    avatar_url: a.avatar_url.clone(),
+                })
+                .collect(),
+            actor_count: n.actor_count,
+            subject_id: n.subject_id,
+            read: n.read,
+            created_at: n.created_at,
+            updated_at: n.updated_at,
+        })
+        .collect())
+}
+
 #[utoipa::path(get, path = "/notifications", tag = "notifications",
     params(
         ("type" = Option<Kind>, Query, description = "Only this kind"),
@@ -43,29 +75,9 @@ pub async fn list(app: &App, req: Request) -> Reply {
     };
     let client = app.db.get().await.map_err(anyhow::Error::from)?;
     let rows = repo::page(&client, me.id, kind, &params).await?;
-    let actor_ids: Vec<Uuid> = rows.iter().flat_map(|r| r.actor_ids.iter().copied()).collect();
-    let actors = repo::actors(&client, &actor_ids).await?;
     let page = Page::from_rows(rows, &params, repo::cursor);
-    let views = page.map(|n| NotificationView {
-        id: n.id,
-        kind: n.kind,
-        actors: n
-            .actor_ids
-            .iter()
-            .filter_map(|id| actors.get(id))
-            .map(|a| ActorView {
-                id: a.id,
-                username: a.username.clone(),
-                display_name: a.display_name.clone(),
-                avatar_url: a.avatar_url.clone(),
-            })
-            .collect(),
-        actor_count: n.actor_count,
-        subject_id: n.subject_id,
-        read: n.read,
-        created_at: n.created_at,
-        updated_at: n.updated_at,
-    });
+    let next_cursor = page.next_cursor;
+    let views = Page { items: views(&client, page.items).await?, next_cursor };
     views.into_response(&req, &params)
 }
 

@@ -11,6 +11,7 @@ pub mod wire;
 use std::sync::Arc;
 
 use cs_auth::Tokens;
+use cs_aws::Realtime;
 use cs_db::{Migration, Pool};
 use cs_events::{BoxBatch, BoxJob, ScheduledHandler, SqsEvent, SqsHandler};
 use cs_http::{handler, Handler};
@@ -26,11 +27,15 @@ pub struct App {
     pub tokens: Tokens,
     /// Where links in emails point (`PUBLIC_URL`).
     pub public_url: String,
+    /// Open WebSocket connections, to show new notifications at once (when configured).
+    pub realtime: Option<Realtime>,
 }
 
 impl App {
     pub async fn from_env() -> anyhow::Result<Self> {
+        let aws = cs_aws::sdk_config().await;
         Ok(App {
+            realtime: Realtime::from_env(&aws),
             db: cs_db::pool_from_env()?,
             mailer: Arc::new(SmtpMailer::from_env()?),
             tokens: Tokens::from_env()?,

@@ -39,9 +39,9 @@ pub fn cursor(n: &NotificationRow) -> Cursor {
     Cursor { at: n.updated_at, id: n.id }
 }
 
-/// Adds the notification, or joins the actor to the unread one of its group. Returns
-/// `true` when a new notification was made.
-pub async fn upsert(db: &impl GenericClient, p: &Planned) -> anyhow::Result<bool> {
+/// Adds the notification, or joins the actor to the unread one of its group. Returns it,
+/// and `true` when it is new.
+pub async fn upsert(db: &impl GenericClient, p: &Planned) -> anyhow::Result<(NotificationRow, bool)> {
     let row = db
         .query_one(
             &db.prepare_cached(
@@ -51,13 +51,13 @@ pub async fn upsert(db: &impl GenericClient, p: &Planned) -> anyhow::Result<bool
                  actor_ids = (ARRAY[$6::uuid] || array_remove(n.actor_ids, $6::uuid))[1:10],
                  actor_count = n.actor_count + CASE WHEN $6::uuid = ANY(n.actor_ids) THEN 0 ELSE 1 END,
                  updated_at = clock_timestamp()
-             RETURNING (xmax = 0)",
+             RETURNING id, type, subject_id, actor_ids, actor_count, read_at, created_at, updated_at, (xmax = 0)",
             )
             .await?,
             &[&Uuid::now_v7(), &p.recipient, &p.kind.as_str(), &p.subject, &p.group_key, &p.actor],
         )
         .await?;
-    Ok(row.get(0))
+    Ok((NotificationRow::from(&row), row.get(8)))
 }
 
 pub async fn page(

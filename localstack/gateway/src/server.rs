@@ -12,7 +12,7 @@ use axum::{
     Router as AxumRouter,
 };
 use cs_auth::{SigningKey, Tokens};
-use cs_aws::{ApiGatewayPush, DynamoConnections, DynamoRateLimiter, QueueSpec, S3Store, SqsQueue};
+use cs_aws::{DynamoConnections, DynamoRateLimiter, QueueSpec, Realtime, S3Store, SqsQueue};
 use cs_events::Relay;
 use cs_http::Problem;
 use cs_mail::SmtpMailer;
@@ -112,7 +112,7 @@ impl GatewayConfig {
             media_bucket: var("MEDIA_BUCKET").unwrap_or_else(|| "connectsphere-media".into()),
             media_public_endpoint: var("MEDIA_PUBLIC_ENDPOINT"),
             media_limits: media::Limits::from_env(),
-            connections_table: var("CONNECTIONS_TABLE").unwrap_or_else(|| chat::DEFAULT_CONNECTIONS_TABLE.into()),
+            connections_table: var("CONNECTIONS_TABLE").unwrap_or_else(|| cs_aws::DEFAULT_CONNECTIONS_TABLE.into()),
             websocket_addr: SocketAddr::from((
                 [127, 0, 0, 1],
                 var("WEBSOCKET_PORT").and_then(|p| p.parse().ok()).unwrap_or(Manifest::load()?.websocket.local_port),
@@ -177,6 +177,7 @@ impl Gateway {
             }
             Err(err) => tracing::warn!(error = format!("{err:#}"), "no media queue; uploads will not be processed"),
         }
+        let realtime = Realtime::new(&aws, &config.connections_table, websocket_endpoint);
         let connections = DynamoConnections::new(cs_aws::dynamodb(&aws), &config.connections_table);
         if let Err(err) = connections.ensure_table().await {
             tracing::warn!(error = format!("{err:#}"), "could not create the connections table; chat will not work");
@@ -229,13 +230,7 @@ impl Gateway {
             scheduled: vec![],
         });
         functions.add(Service {
-            app: chat::App::new(
-                db.clone(),
-                relay.clone(),
-                tokens.clone(),
-                Arc::new(connections),
-                Arc::new(ApiGatewayPush::new(&aws, websocket_endpoint)),
-            ),
+            app: chat::App::new(db.clone(), relay.clone(), tokens.clone(), realtime.clone()),
             http: chat::functions(),
             sqs: vec![],
             scheduled: vec![],
@@ -246,6 +241,7 @@ impl Gateway {
                 mailer: Arc::new(SmtpMailer::new(&config.smtp_url, "ConnectSphere <no-reply@connectsphere.dev>")?),
                 tokens,
                 public_url: config.public_url.clone(),
+                realtime: Some(realtime),
             },
             http: notify::functions(),
             sqs: notify::consumers(),

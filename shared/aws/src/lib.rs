@@ -8,7 +8,9 @@ mod s3;
 mod sqs;
 
 pub use rate_limit::{Decision, DynamoRateLimiter, RateLimiter};
-pub use realtime::{broadcast, ApiGatewayPush, ConnectionRegistry, DynamoConnections, Push, PushError};
+pub use realtime::{
+    ApiGatewayPush, ConnectionRegistry, DynamoConnections, Push, PushError, Realtime, DEFAULT_CONNECTIONS_TABLE,
+};
 pub use s3::S3Store;
 pub use sqs::{DeadLetter, QueueSpec, SqsQueue};
 

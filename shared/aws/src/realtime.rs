@@ -1,7 +1,7 @@
 //! WebSocket connections: who is connected where (the `ConnectionRegistry` port, DynamoDB
 //! as the adapter) and how to reach them (the `Push` port, API Gateway's management API).
 
-use std::{collections::HashSet, time::Duration};
+use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use async_trait::async_trait;
@@ -38,37 +38,61 @@ pub trait Push: Send + Sync {
     async fn post(&self, connection_id: &str, frame: &[u8]) -> Result<(), PushError>;
 }
 
-/// Sends `frame` to every live connection of `users`, forgetting connections that turn out
-/// to be gone, and returns the users it reached on at least one connection.
-pub async fn broadcast(
-    registry: &dyn ConnectionRegistry,
-    push: &dyn Push,
-    users: &[Uuid],
-    frame: &[u8],
-) -> anyhow::Result<HashSet<Uuid>> {
-    let lookups = users.iter().map(|&user| async move { registry.of_user(user).await.map(|c| (user, c)) });
-    let targets: Vec<(Uuid, String)> = futures::future::try_join_all(lookups)
-        .await?
-        .into_iter()
-        .flat_map(|(user, connections)| connections.into_iter().map(move |c| (user, c)))
-        .collect();
-    let sends = targets.iter().map(|(user, connection)| async move {
-        match push.post(connection, frame).await {
-            Ok(()) => Some(*user),
-            Err(PushError::Gone) => {
-                tracing::info!(connection, "connection gone; forgetting it");
-                if let Err(err) = registry.remove(connection).await {
-                    tracing::warn!(connection, error = format!("{err:#}"), "could not forget a gone connection");
-                }
-                None
-            }
-            Err(PushError::Other(err)) => {
-                tracing::warn!(connection, error = format!("{err:#}"), "push failed");
-                None
-            }
+/// The table of connections and the way to reach them: what a function needs to push
+/// frames to users.
+#[derive(Clone)]
+pub struct Realtime {
+    pub connections: Arc<dyn ConnectionRegistry>,
+    pub push: Arc<dyn Push>,
+}
+
+/// The connections table's name unless `CONNECTIONS_TABLE` says otherwise.
+pub const DEFAULT_CONNECTIONS_TABLE: &str = "connectsphere-connections";
+
+impl Realtime {
+    /// DynamoDB (`CONNECTIONS_TABLE`) and the management API at `endpoint`.
+    pub fn new(config: &aws_config::SdkConfig, table: &str, endpoint: &str) -> Self {
+        Realtime {
+            connections: Arc::new(DynamoConnections::new(crate::dynamodb(config), table)),
+            push: Arc::new(ApiGatewayPush::new(config, endpoint)),
         }
-    });
-    Ok(futures::future::join_all(sends).await.into_iter().flatten().collect())
+    }
+
+    /// From `CONNECTIONS_TABLE` and `WEBSOCKET_API_ENDPOINT`; `None` when the endpoint is unset.
+    pub fn from_env(config: &aws_config::SdkConfig) -> Option<Self> {
+        let endpoint = std::env::var("WEBSOCKET_API_ENDPOINT").ok()?;
+        let table = std::env::var("CONNECTIONS_TABLE").unwrap_or_else(|_| DEFAULT_CONNECTIONS_TABLE.into());
+        Some(Self::new(config, &table, &endpoint))
+    }
+
+    /// Sends `frame` to every live connection of `users`, forgetting connections that turn
+    /// out to be gone, and returns the users it reached on at least one connection.
+    pub async fn broadcast(&self, users: &[Uuid], frame: &[u8]) -> anyhow::Result<HashSet<Uuid>> {
+        let (registry, push) = (&*self.connections, &*self.push);
+        let lookups = users.iter().map(|&user| async move { registry.of_user(user).await.map(|c| (user, c)) });
+        let targets: Vec<(Uuid, String)> = futures::future::try_join_all(lookups)
+            .await?
+            .into_iter()
+            .flat_map(|(user, connections)| connections.into_iter().map(move |c| (user, c)))
+            .collect();
+        let sends = targets.iter().map(|(user, connection)| async move {
+            match push.post(connection, frame).await {
+                Ok(()) => Some(*user),
+                Err(PushError::Gone) => {
+                    tracing::info!(connection, "connection gone; forgetting it");
+                    if let Err(err) = registry.remove(connection).await {
+                        tracing::warn!(connection, error = format!("{err:#}"), "could not forget a gone connection");
+                    }
+                    None
+                }
+                Err(PushError::Other(err)) => {
+                    tracing::warn!(connection, error = format!("{err:#}"), "push failed");
+                    None
+                }
+            }
+        });
+        Ok(futures::future::join_all(sends).await.into_iter().flatten().collect())
+    }
 }
 
 const BY_USER: &str = "byUser";

@@ -85,6 +85,7 @@ async fn main() -> anyhow::Result<()> {
             Duration::from_secs(900),
         ),
         public_url: "http://127.0.0.1:3000".into(),
+        realtime: None,
     });
     let batches: Vec<SqsEvent> = (0..IN_PROCESS)
         .collect::<Vec<_>>()
