@@ -12,7 +12,7 @@ NEXTEST := $(shell command -v cargo-nextest >/dev/null 2>&1 && echo "cargo nexte
 help:
 	@echo "make dev       bring ConnectSphere up locally with demo data (http://127.0.0.1:3000)"
 	@echo "make test      run every test (starts what the tests need)"
-	@echo "make bench     benchmarks: gateway vs bare SQL"
+	@echo "make bench     benchmarks: gateway vs bare SQL, chat vs a bare WebSocket relay"
 	@echo "make services  start Postgres and the AWS emulator;  make stop  stops them"
 	@echo "make lint      clippy (warnings are errors) and rustfmt"
 
@@ -56,6 +56,8 @@ bench: services
 	@$(ENV) cargo run -q --profile bench-fast -p blackbox --bin bench-events
 	@echo
 	@$(ENV) cargo run -q --profile bench-fast -p blackbox --bin bench-feed
+	@echo
+	@$(ENV) cargo run -q --profile bench-fast -p blackbox --bin bench-chat
 
 # Release builds of every Lambda (x86_64 here; arm64 in CI elsewhere): needs cargo-lambda,
 # installed into the project virtualenv from PyPI.

@@ -48,7 +48,9 @@ pub async fn connect(app: &App, req: Request) -> Reply {
 
 pub async fn disconnect(app: &App, req: Request) -> Reply {
     let connection = connection_id(&req)?;
-    app.realtime.connections.remove(&connection).await?;
+    if let Some(user) = app.user_of(&connection).await? {
+        app.realtime.connections.remove(user, &connection).await?;
+    }
     app.forget(&connection);
     ok()
 }

@@ -1,4 +1,5 @@
-//! Demo data for `make dev`: a few users who follow each other. Their logins are in the README.
+//! Demo data for `make dev`: a few users who follow each other and have chatted. Their
+//! logins are in the README. Running it again changes nothing.
 
 use uuid::Uuid;
 
@@ -30,6 +31,45 @@ pub async fn demo(database_url: &str) -> anyhow::Result<()> {
             if i != j {
                 user::repo::follow(&client, *follower, *following).await?;
             }
+        }
+    }
+    let (alice, bob, carol) = (ids[0], ids[1], ids[2]);
+    let direct = match chat::repo::direct(&client, alice, bob).await? {
+        Some(id) => id,
+        None => {
+            let id = Uuid::now_v7();
+            chat::repo::create(&client, id, alice, &[bob], "direct", None).await?;
+            id
+        }
+    };
+    let group: Option<Uuid> = client
+        .query_opt(
+            "SELECT id FROM conversations WHERE kind = 'group' AND name = 'Book club' AND created_by = $1",
+            &[&carol],
+        )
+        .await?
+        .map(|r| r.get(0));
+    let group = match group {
+        Some(id) => id,
+        None => {
+            let id = Uuid::now_v7();
+            chat::repo::create(&client, id, carol, &[alice, bob], "group", Some("Book club")).await?;
+            id
+        }
+    };
+    let lines = [
+        (direct, alice, "Are you coming on Saturday?"),
+        (direct, bob, "Wouldn't miss it. Bringing the cake."),
+        (group, carol, "Next book: The Left Hand of Darkness?"),
+        (group, alice, "Yes! Already on my shelf."),
+    ];
+    for (i, (conversation, sender, body)) in lines.into_iter().enumerate() {
+        let stored =
+            chat::repo::insert_message(&client, Uuid::now_v7(), conversation, sender, body, &format!("demo-{i}"))
+                .await?;
+        if let Some(m) = stored {
+            chat::repo::touch(&client, conversation, m.created_at).await?;
+            chat::repo::read_up_to(&client, conversation, sender, &m).await?;
         }
     }
     println!(

@@ -1,13 +1,16 @@
 //! WebSocket connections: who is connected where (the `ConnectionRegistry` port, DynamoDB
 //! as the adapter) and how to reach them (the `Push` port, API Gateway's management API).
 
-use std::{collections::HashSet, sync::Arc, time::Duration};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+    time::Duration,
+};
 
 use anyhow::Context;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType,
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, KeysAndAttributes, ScalarAttributeType,
 };
 use uuid::Uuid;
 
@@ -16,11 +19,15 @@ use uuid::Uuid;
 pub trait ConnectionRegistry: Send + Sync {
     /// Records a connection of `user` that lives at most `ttl` (API Gateway's hard limit).
     async fn add(&self, connection_id: &str, user: Uuid, ttl: Duration) -> anyhow::Result<()>;
-    async fn remove(&self, connection_id: &str) -> anyhow::Result<()>;
+    async fn remove(&self, user: Uuid, connection_id: &str) -> anyhow::Result<()>;
     /// The user of a live connection.
     async fn user_of(&self, connection_id: &str) -> anyhow::Result<Option<Uuid>>;
-    /// The live connections of a user.
-    async fn of_user(&self, user: Uuid) -> anyhow::Result<Vec<String>>;
+    /// The open connections of each of `users`, as `(user, connection)`.
+    async fn of_users(&self, users: &[Uuid]) -> anyhow::Result<Vec<(Uuid, String)>>;
+
+    async fn of_user(&self, user: Uuid) -> anyhow::Result<Vec<String>> {
+        Ok(self.of_users(&[user]).await?.into_iter().map(|(_, c)| c).collect())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,18 +76,13 @@ impl Realtime {
     /// out to be gone, and returns the users it reached on at least one connection.
     pub async fn broadcast(&self, users: &[Uuid], frame: &[u8]) -> anyhow::Result<HashSet<Uuid>> {
         let (registry, push) = (&*self.connections, &*self.push);
-        let lookups = users.iter().map(|&user| async move { registry.of_user(user).await.map(|c| (user, c)) });
-        let targets: Vec<(Uuid, String)> = futures::future::try_join_all(lookups)
-            .await?
-            .into_iter()
-            .flat_map(|(user, connections)| connections.into_iter().map(move |c| (user, c)))
-            .collect();
+        let targets = registry.of_users(users).await?;
         let sends = targets.iter().map(|(user, connection)| async move {
             match push.post(connection, frame).await {
                 Ok(()) => Some(*user),
                 Err(PushError::Gone) => {
                     tracing::info!(connection, "connection gone; forgetting it");
-                    if let Err(err) = registry.remove(connection).await {
+                    if let Err(err) = registry.remove(*user, connection).await {
                         tracing::warn!(connection, error = format!("{err:#}"), "could not forget a gone connection");
                     }
                     None
@@ -95,14 +97,25 @@ impl Realtime {
     }
 }
 
-const BY_USER: &str = "byUser";
-
-/// Connections in a DynamoDB table: `connectionId` → `userId`, the `byUser` index back,
-/// and `expiresAt` as the TTL attribute so connections whose `$disconnect` never ran expire.
+/// Connections in one DynamoDB table with a string key `pk` and two kinds of item:
+/// `conn#<id>` → `userId` for each connection, and `user#<id>` → `connections`, a string
+/// set that indexes the user's connections (kept with atomic `ADD` and `DELETE`). A
+/// message's fan-out reads every member's index item in one strongly consistent
+/// `BatchGetItem`, one request for up to 100 members. `expiresAt` is the TTL attribute:
+/// records whose `$disconnect` never ran expire, and a set entry for a connection that is
+/// gone is dropped the first time a push to it answers 410.
 #[derive(Clone)]
 pub struct DynamoConnections {
     client: aws_sdk_dynamodb::Client,
     table: String,
+}
+
+fn connection_key(id: &str) -> AttributeValue {
+    AttributeValue::S(format!("conn#{id}"))
+}
+
+fn user_key(user: Uuid) -> AttributeValue {
+    AttributeValue::S(format!("user#{user}"))
 }
 
 impl DynamoConnections {
@@ -112,32 +125,21 @@ impl DynamoConnections {
 
     /// Creates the table when it does not exist (local runs; in AWS the CDK app owns it).
     pub async fn ensure_table(&self) -> anyhow::Result<()> {
-        let key = |name: &str, kind| KeySchemaElement::builder().attribute_name(name).key_type(kind).build();
-        let attr = |name: &str| {
-            AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()
-        };
         let request = self
             .client
             .create_table()
             .table_name(&self.table)
-            .attribute_definitions(attr("connectionId")?)
-            .attribute_definitions(attr("userId")?)
-            .key_schema(key("connectionId", KeyType::Hash)?)
-            .global_secondary_indexes(
-                GlobalSecondaryIndex::builder()
-                    .index_name(BY_USER)
-                    .key_schema(key("userId", KeyType::Hash)?)
-                    .key_schema(key("connectionId", KeyType::Range)?)
-                    .projection(Projection::builder().projection_type(ProjectionType::All).build())
-                    .build()?,
+            .attribute_definitions(
+                AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build()?,
             )
+            .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build()?)
             .billing_mode(BillingMode::PayPerRequest);
         crate::create_table_with_ttl(&self.client, request).await
     }
 }
 
 /// DynamoDB deletes expired items within days, not at once: reads skip them.
-fn live(item: &std::collections::HashMap<String, AttributeValue>, now: i64) -> bool {
+fn live(item: &HashMap<String, AttributeValue>, now: i64) -> bool {
     item.get("expiresAt").and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<i64>().ok()).is_none_or(|at| at > now)
 }
 
@@ -145,28 +147,44 @@ fn live(item: &std::collections::HashMap<String, AttributeValue>, now: i64) -> b
 impl ConnectionRegistry for DynamoConnections {
     async fn add(&self, connection_id: &str, user: Uuid, ttl: Duration) -> anyhow::Result<()> {
         let now = chrono::Utc::now().timestamp();
-        let expires = now + i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX / 2);
-        self.client
+        let expires = AttributeValue::N((now + i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX / 2)).to_string());
+        let record = self
+            .client
             .put_item()
             .table_name(&self.table)
-            .item("connectionId", AttributeValue::S(connection_id.into()))
+            .item("pk", connection_key(connection_id))
             .item("userId", AttributeValue::S(user.to_string()))
             .item("connectedAt", AttributeValue::N(now.to_string()))
-            .item("expiresAt", AttributeValue::N(expires.to_string()))
-            .send()
-            .await
-            .context("recording a connection")?;
+            .item("expiresAt", expires.clone())
+            .send();
+        let index = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", user_key(user))
+            .update_expression("ADD connections :c SET expiresAt = :e")
+            .expression_attribute_values(":c", AttributeValue::Ss(vec![connection_id.to_string()]))
+            .expression_attribute_values(":e", expires)
+            .send();
+        let (record, index) = tokio::join!(record, index);
+        record.context("recording a connection")?;
+        index.context("indexing a connection")?;
         Ok(())
     }
 
-    async fn remove(&self, connection_id: &str) -> anyhow::Result<()> {
-        self.client
-            .delete_item()
+    async fn remove(&self, user: Uuid, connection_id: &str) -> anyhow::Result<()> {
+        let record = self.client.delete_item().table_name(&self.table).key("pk", connection_key(connection_id)).send();
+        let index = self
+            .client
+            .update_item()
             .table_name(&self.table)
-            .key("connectionId", AttributeValue::S(connection_id.into()))
-            .send()
-            .await
-            .context("forgetting a connection")?;
+            .key("pk", user_key(user))
+            .update_expression("DELETE connections :c")
+            .expression_attribute_values(":c", AttributeValue::Ss(vec![connection_id.to_string()]))
+            .send();
+        let (record, index) = tokio::join!(record, index);
+        record.context("forgetting a connection")?;
+        index.context("unindexing a connection")?;
         Ok(())
     }
 
@@ -175,7 +193,7 @@ impl ConnectionRegistry for DynamoConnections {
             .client
             .get_item()
             .table_name(&self.table)
-            .key("connectionId", AttributeValue::S(connection_id.into()))
+            .key("pk", connection_key(connection_id))
             .send()
             .await
             .context("reading a connection")?;
@@ -188,24 +206,41 @@ impl ConnectionRegistry for DynamoConnections {
             .and_then(|s| Uuid::parse_str(s).ok()))
     }
 
-    async fn of_user(&self, user: Uuid) -> anyhow::Result<Vec<String>> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(BY_USER)
-            .key_condition_expression("userId = :u")
-            .expression_attribute_values(":u", AttributeValue::S(user.to_string()))
-            .send()
-            .await
-            .context("listing a user's connections")?;
+    async fn of_users(&self, users: &[Uuid]) -> anyhow::Result<Vec<(Uuid, String)>> {
         let now = chrono::Utc::now().timestamp();
-        Ok(out
-            .items()
-            .iter()
-            .filter(|item| live(item, now))
-            .filter_map(|item| item.get("connectionId").and_then(|v| v.as_s().ok()).cloned())
-            .collect())
+        let mut found = Vec::new();
+        let mut unique: Vec<Uuid> = users.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+        // BatchGetItem takes 100 keys; keys DynamoDB leaves unprocessed are asked again.
+        for chunk in unique.chunks(100) {
+            let keys = chunk.iter().map(|u| HashMap::from([("pk".to_string(), user_key(*u))])).collect();
+            let mut request = KeysAndAttributes::builder().set_keys(Some(keys)).consistent_read(true).build()?;
+            for attempt in 0.. {
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .context("reading users' connections")?;
+                for item in out.responses().and_then(|r| r.get(&self.table)).into_iter().flatten() {
+                    let user = item.get("pk").and_then(|v| v.as_s().ok()).and_then(|pk| pk.strip_prefix("user#"));
+                    let (Some(Ok(user)), true) = (user.map(Uuid::parse_str), live(item, now)) else { continue };
+                    let connections = item.get("connections").and_then(|v| v.as_ss().ok()).into_iter().flatten();
+                    found.extend(connections.map(|c| (user, c.clone())));
+                }
+                match out.unprocessed_keys().and_then(|u| u.get(&self.table)).cloned() {
+                    Some(rest) if !rest.keys().is_empty() && attempt < 5 => {
+                        tokio::time::sleep(Duration::from_millis(20 << attempt)).await;
+                        request = rest;
+                    }
+                    Some(rest) if !rest.keys().is_empty() => anyhow::bail!("DynamoDB left keys unprocessed"),
+                    _ => break,
+                }
+            }
+        }
+        Ok(found)
     }
 }
 
