@@ -241,10 +241,17 @@ impl Socket {
     }
 
     /// The next frame, which must be of `kind` (`message`, `typing`, `read`, `error`, …).
+    /// Notification frames come whenever the queue consumer gets to them, so they are
+    /// passed over unless they are what is expected.
     pub async fn expect(&mut self, kind: &str) -> Value {
-        let frame = self.next().await.unwrap_or_else(|close| panic!("closed ({close:?}) waiting for {kind}"));
-        assert_eq!(frame["type"], kind, "{frame}");
-        frame
+        loop {
+            let frame = self.next().await.unwrap_or_else(|close| panic!("closed ({close:?}) waiting for {kind}"));
+            if frame["type"] == "notification" && kind != "notification" {
+                continue;
+            }
+            assert_eq!(frame["type"], kind, "{frame}");
+            return frame;
+        }
     }
 
     /// Asserts nothing arrives for a while.
