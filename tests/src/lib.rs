@@ -262,6 +262,12 @@ impl Socket {
         }
     }
 
+    /// A WebSocket ping (control frame), as clients send to keep a connection alive.
+    pub async fn ping(&mut self) {
+        use futures::SinkExt;
+        self.stream.send(tokio_tungstenite::tungstenite::Message::Ping(Vec::new().into())).await.expect("ws ping");
+    }
+
     pub async fn close(mut self) {
         let _ = self.stream.close(None).await;
     }

@@ -346,6 +346,30 @@ async fn idle_connections_are_closed() {
 }
 
 #[tokio::test]
+async fn busy_connections_still_end_at_the_hard_limit() {
+    let app = TestApp::spawn_with(|c| {
+        c.websocket_idle_timeout = Duration::from_millis(400);
+        c.websocket_hard_timeout = Duration::from_millis(1500);
+    })
+    .await;
+    let alice = app.register("alice").await;
+    let mut socket = Socket::connect(&app, &alice.access).await;
+    let started = std::time::Instant::now();
+    // Pings every 100 ms keep it from going idle; nothing keeps it past the hard limit.
+    let closed = loop {
+        socket.ping().await;
+        match tokio::time::timeout(Duration::from_millis(100), socket.next()).await {
+            Ok(Err(code)) => break code,
+            Ok(Ok(frame)) => panic!("unexpected frame {frame}"),
+            Err(_) => assert!(started.elapsed() < Duration::from_secs(5), "never closed"),
+        }
+    };
+    assert_eq!(closed, Some(1001));
+    assert!(started.elapsed() >= Duration::from_millis(1400), "closed after {:?}", started.elapsed());
+    no_connections(&alice).await;
+}
+
+#[tokio::test]
 async fn history_pages_edits_deletes_and_members_only() {
     let app = TestApp::spawn().await;
     let (alice, bob, eve) = (app.register("alice").await, app.register("bob").await, app.register("eve").await);
