@@ -27,23 +27,29 @@ pub fn sqs(config: &aws_config::SdkConfig) -> aws_sdk_sqs::Client {
     aws_sdk_sqs::Client::new(config)
 }
 
-/// Creates a table (local runs; in AWS the CDK app owns it) with TTL on `expiresAt`.
-/// A table that already exists is left as it is.
-async fn create_table_with_ttl(
-    client: &aws_sdk_dynamodb::Client,
-    request: aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder,
-) -> anyhow::Result<()> {
+/// Creates a table keyed by the string `pk`, billed per request, with TTL on `expiresAt`
+/// (local runs; in AWS the CDK app owns the tables). A table that exists is left as it is.
+async fn ensure_key_value_table(client: &aws_sdk_dynamodb::Client, table: &str) -> anyhow::Result<()> {
     use anyhow::Context;
-    let table = request.get_table_name().clone().unwrap_or_default();
-    match request.send().await {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TimeToLiveSpecification,
+    };
+    let created = client
+        .create_table()
+        .table_name(table)
+        .attribute_definitions(
+            AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build()?,
+        )
+        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build()?)
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await;
+    match created {
         Ok(_) => {
-            let ttl = aws_sdk_dynamodb::types::TimeToLiveSpecification::builder()
-                .attribute_name("expiresAt")
-                .enabled(true)
-                .build()?;
+            let ttl = TimeToLiveSpecification::builder().attribute_name("expiresAt").enabled(true).build()?;
             client
                 .update_time_to_live()
-                .table_name(&table)
+                .table_name(table)
                 .time_to_live_specification(ttl)
                 .send()
                 .await

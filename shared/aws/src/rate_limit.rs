@@ -3,9 +3,7 @@ use std::time::Duration;
 use anyhow::Context;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::{
-    types::{
-        AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ReturnValue, ScalarAttributeType,
-    },
+    types::{AttributeValue, ReturnValue},
     Client,
 };
 
@@ -42,16 +40,7 @@ impl DynamoRateLimiter {
 
     /// Creates the table when it does not exist (local runs; in AWS the CDK app owns it).
     pub async fn ensure_table(&self) -> anyhow::Result<()> {
-        let request = self
-            .client
-            .create_table()
-            .table_name(&self.table)
-            .attribute_definitions(
-                AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build()?,
-            )
-            .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build()?)
-            .billing_mode(BillingMode::PayPerRequest);
-        crate::create_table_with_ttl(&self.client, request).await
+        crate::ensure_key_value_table(&self.client, &self.table).await
     }
 }
 

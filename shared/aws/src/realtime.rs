@@ -9,9 +9,7 @@ use std::{
 
 use anyhow::Context;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, KeysAndAttributes, ScalarAttributeType,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use uuid::Uuid;
 
 /// Where each open WebSocket connection belongs.
@@ -125,16 +123,7 @@ impl DynamoConnections {
 
     /// Creates the table when it does not exist (local runs; in AWS the CDK app owns it).
     pub async fn ensure_table(&self) -> anyhow::Result<()> {
-        let request = self
-            .client
-            .create_table()
-            .table_name(&self.table)
-            .attribute_definitions(
-                AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build()?,
-            )
-            .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build()?)
-            .billing_mode(BillingMode::PayPerRequest);
-        crate::create_table_with_ttl(&self.client, request).await
+        crate::ensure_key_value_table(&self.client, &self.table).await
     }
 }
 
