@@ -117,6 +117,7 @@ mod tests {
         let m = Manifest::load().unwrap();
         let mut names = HashSet::new();
         let mut routes = HashSet::new();
+        let mut socket_routes = HashSet::new();
         for f in &m.functions {
             assert!(names.insert(&f.name), "duplicate function {}", f.name);
             if let Trigger::Http(route) = &f.trigger {
@@ -124,6 +125,9 @@ mod tests {
                 assert!(["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&method), "{}", f.name);
                 assert!(path.starts_with('/'), "{}", f.name);
                 assert!(routes.insert(route.clone()), "duplicate route {route}");
+            }
+            if let Trigger::Websocket(route) = &f.trigger {
+                assert!(socket_routes.insert(route.clone()), "two functions for WebSocket route {route}");
             }
             assert!(m.memory(f) >= 128 && m.timeout(f) >= 1);
             if let Trigger::Sqs(queue) = &f.trigger {
@@ -134,6 +138,9 @@ mod tests {
                     f.name
                 );
             }
+        }
+        for required in ["$connect", "$disconnect", "$default"] {
+            assert!(socket_routes.contains(required), "no function for WebSocket route {required}");
         }
     }
 }
