@@ -435,17 +435,21 @@ moto_answers() {
   fi
 }
 
-# Pid of the moto server we started, if it is still alive and still moto.
-our_moto_pid() {
-  [ -f "$MOTO_PID_FILE" ] || return 1
-  local pid
-  pid="$(cat "$MOTO_PID_FILE" 2>/dev/null || true)"
+# The pid in PIDFILE, if that process is still alive and its command line still matches
+# PATTERN (a pid file can outlive its process, and the pid be reused).
+our_pid() {
+  local pid_file="$1" pattern="$2" pid
+  [ -f "$pid_file" ] || return 1
+  pid="$(cat "$pid_file" 2>/dev/null || true)"
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
   [ -r "/proc/$pid/cmdline" ] || return 1
   proc_alive "$pid" || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'moto_server' || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$pattern" || return 1
   echo "$pid"
 }
+
+# Pid of the moto server we started, if it is still alive and still moto.
+our_moto_pid() { our_pid "$MOTO_PID_FILE" moto_server; }
 
 # Waits (up to ATTEMPTS half-seconds) until ANSWERS succeeds for a server this script just
 # launched; fails with its log's tail if it exits or never answers.
@@ -548,16 +552,7 @@ smtp_answers() {
 }
 
 # Pid of the SMTP server we started, if it is still alive and still aiosmtpd.
-our_smtp_pid() {
-  [ -f "$SMTP_PID_FILE" ] || return 1
-  local pid
-  pid="$(cat "$SMTP_PID_FILE" 2>/dev/null || true)"
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  [ -r "/proc/$pid/cmdline" ] || return 1
-  proc_alive "$pid" || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'aiosmtpd' || return 1
-  echo "$pid"
-}
+our_smtp_pid() { our_pid "$SMTP_PID_FILE" aiosmtpd; }
 
 # The same, but only if it listens on $SMTP_PORT (CS_SMTP_PORT may have changed).
 our_smtp_pid_here() {
