@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use cs_db::{GenericClient, Row};
 use cs_http::{Cursor, PageParams};
-use user::repo::UserRow;
+use user::repo::{UserRow, USER_COLUMNS};
 use uuid::Uuid;
 
 use crate::FeedError;
@@ -21,14 +21,16 @@ pub struct PostRow {
     pub author: UserRow,
 }
 
-/// Post columns, then the author's (as `user::repo::UserRow` reads them), then whether
-/// `$1` (the viewer, or NULL) liked it.
-const POST_SELECT: &str =
-    "SELECT p.id, p.content, p.media_url, p.like_count, p.comment_count, p.created_at, p.updated_at,
-        u.id, u.username, u.email, u.hashed_password, u.display_name, u.bio, u.avatar_url,
-        u.followers_count, u.following_count, u.created_at, u.updated_at,
-        EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id AND l.user_id = $1), p.media_id
-     FROM posts p JOIN users u ON u.id = p.user_id";
+/// Post columns, then the author's (`user::repo::USER_COLUMNS`), then whether `$1` (the
+/// viewer, or NULL) liked it, and the upload.
+fn post_select() -> String {
+    format!(
+        "SELECT p.id, p.content, p.media_url, p.like_count, p.comment_count, p.created_at, p.updated_at,
+            {USER_COLUMNS},
+            EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id AND l.user_id = $1), p.media_id
+         FROM posts p JOIN users u ON u.id = p.user_id"
+    )
+}
 
 impl From<&Row> for PostRow {
     fn from(r: &Row) -> Self {
@@ -67,13 +69,13 @@ pub async fn insert_post(
 }
 
 pub async fn post(db: &impl GenericClient, viewer: Option<Uuid>, id: Uuid) -> Result<Option<PostRow>, FeedError> {
-    let sql = format!("{POST_SELECT} WHERE p.id = $2");
+    let sql = format!("{} WHERE p.id = $2", post_select());
     Ok(db.query_opt(&db.prepare_cached(&sql).await?, &[&viewer, &id]).await?.as_ref().map(PostRow::from))
 }
 
 /// The posts with these ids, in the order given (missing ones skipped).
 pub async fn posts(db: &impl GenericClient, viewer: Option<Uuid>, ids: &[Uuid]) -> Result<Vec<PostRow>, FeedError> {
-    let sql = format!("{POST_SELECT} WHERE p.id = ANY($2)");
+    let sql = format!("{} WHERE p.id = ANY($2)", post_select());
     let rows = db.query(&db.prepare_cached(&sql).await?, &[&viewer, &ids]).await?;
     let mut found: Vec<PostRow> = rows.iter().map(PostRow::from).collect();
     found.sort_by_key(|p| ids.iter().position(|id| *id == p.id));
@@ -145,10 +147,10 @@ pub struct CommentRow {
     pub author: UserRow,
 }
 
-const COMMENT_SELECT: &str = "SELECT c.id, c.post_id, c.content, c.created_at,
-        u.id, u.username, u.email, u.hashed_password, u.display_name, u.bio, u.avatar_url,
-        u.followers_count, u.following_count, u.created_at, u.updated_at
-     FROM comments c JOIN users u ON u.id = c.user_id";
+/// Comment columns, then the author's (`user::repo::USER_COLUMNS`).
+fn comment_select() -> String {
+    format!("SELECT c.id, c.post_id, c.content, c.created_at, {USER_COLUMNS} FROM comments c JOIN users u ON u.id = c.user_id")
+}
 
 impl From<&Row> for CommentRow {
     fn from(r: &Row) -> Self {
@@ -188,7 +190,7 @@ pub async fn insert_comment(
 }
 
 pub async fn comment(db: &impl GenericClient, id: Uuid) -> Result<Option<CommentRow>, FeedError> {
-    let sql = format!("{COMMENT_SELECT} WHERE c.id = $1");
+    let sql = format!("{} WHERE c.id = $1", comment_select());
     Ok(db.query_opt(&db.prepare_cached(&sql).await?, &[&id]).await?.as_ref().map(CommentRow::from))
 }
 
@@ -196,8 +198,9 @@ pub async fn comment(db: &impl GenericClient, id: Uuid) -> Result<Option<Comment
 pub async fn comments(db: &impl GenericClient, post: Uuid, page: &PageParams) -> Result<Vec<CommentRow>, FeedError> {
     let (at, id) = page.cursor.map(|c| (Some(c.at), Some(c.id))).unwrap_or((None, None));
     let sql = format!(
-        "{COMMENT_SELECT} WHERE c.post_id = $1 AND ($2::timestamptz IS NULL OR (c.created_at, c.id) > ($2, $3))
-         ORDER BY c.created_at, c.id LIMIT $4"
+        "{} WHERE c.post_id = $1 AND ($2::timestamptz IS NULL OR (c.created_at, c.id) > ($2, $3))
+         ORDER BY c.created_at, c.id LIMIT $4",
+        comment_select()
     );
     let rows = db.query(&db.prepare_cached(&sql).await?, &[&post, &at, &id, &page.fetch()]).await?;
     Ok(rows.iter().map(CommentRow::from).collect())
