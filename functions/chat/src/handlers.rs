@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use cs_http::{
-    json, json_body, no_content, parse_uuid, path_uuid, require_caller, Body, Cursor, HttpError, Page, PageParams,
-    Problem, Request, Response,
+    json, json_body, no_content, parse_uuid, parse_uuids, path_uuid, require_caller, Body, Cursor, HttpError, Page,
+    PageParams, Problem, Request, Response,
 };
 use lambda_http::http::StatusCode;
 use user::wire::UserView;
@@ -62,12 +62,7 @@ async fn view(app: &App, me: Uuid, id: Uuid) -> Result<ConversationView, ChatErr
 pub async fn create_conversation(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?.id;
     let body: NewConversationBody = json_body(&req)?;
-    let ids = body
-        .member_ids
-        .iter()
-        .enumerate()
-        .map(|(i, raw)| parse_uuid(&format!("memberIds[{i}]"), raw))
-        .collect::<Result<Vec<Uuid>, Problem>>()?;
+    let ids = parse_uuids("memberIds", &body.member_ids)?;
     let plan = domain::new_conversation(me, &ids, body.name.as_deref())?;
     let mut client = app.db.get().await.map_err(ChatError::from)?;
     let others = match &plan {

@@ -1,7 +1,7 @@
 //! The notification endpoints.
 
 use cs_http::{
-    json, json_body, parse_uuid, query_param, require_caller, Body, HttpError, Page, PageParams, Problem, Request,
+    json, json_body, parse_uuids, query_param, require_caller, Body, HttpError, Page, PageParams, Problem, Request,
     Response,
 };
 use lambda_http::http::StatusCode;
@@ -105,12 +105,7 @@ pub async fn mark_read(app: &App, req: Request) -> Reply {
     let body: MarkReadBody = json_body(&req)?;
     let ids = match (body.all, body.ids) {
         (Some(true), _) => None,
-        (_, Some(ids)) => Some(
-            ids.iter()
-                .enumerate()
-                .map(|(i, id)| parse_uuid(&format!("ids[{i}]"), id))
-                .collect::<Result<Vec<_>, _>>()?,
-        ),
+        (_, Some(ids)) => Some(parse_uuids("ids", &ids)?),
         _ => return Err(Problem::invalid("ids", "send ids, or all: true").into()),
     };
     let client = app.db.get().await.map_err(anyhow::Error::from)?;

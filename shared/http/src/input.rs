@@ -60,6 +60,11 @@ pub fn parse_uuid(field: &str, raw: &str) -> Result<Uuid, Problem> {
     Uuid::parse_str(raw).map_err(|_| Problem::bad_request("invalid_uuid", field, format!("{field} must be a UUID")))
 }
 
+/// A list of UUIDs from a body field; a bad one is a 400 naming it as `field[i]`.
+pub fn parse_uuids(field: &str, raw: &[String]) -> Result<Vec<Uuid>, Problem> {
+    raw.iter().enumerate().map(|(i, id)| parse_uuid(&format!("{field}[{i}]"), id)).collect()
+}
+
 /// A UUID path parameter; a malformed one is a 400 naming it.
 pub fn path_uuid(req: &Request, name: &str) -> Result<Uuid, Problem> {
     let params = req.path_parameters();

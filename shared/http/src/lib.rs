@@ -10,7 +10,7 @@ mod reply;
 mod run;
 
 pub use caller::{bearer_token, caller, optional_caller, require_caller, Caller};
-pub use input::{json_body, parse_uuid, path_uuid, query_param, MAX_BODY_BYTES};
+pub use input::{json_body, parse_uuid, parse_uuids, path_uuid, query_param, MAX_BODY_BYTES};
 pub use lambda_http::{Body, Request, RequestExt, Response};
 pub use page::{Cursor, Page, PageParams, DEFAULT_LIMIT, MAX_LIMIT};
 pub use problem::{HttpError, Problem};
