@@ -279,3 +279,32 @@ pub async fn connections() -> cs_aws::DynamoConnections {
     let table = std::env::var("CONNECTIONS_TABLE").unwrap_or_else(|_| cs_aws::DEFAULT_CONNECTIONS_TABLE.into());
     cs_aws::DynamoConnections::new(cs_aws::dynamodb(&aws), table)
 }
+
+/// What a benchmark cell measured: latencies in milliseconds, and how many per second.
+#[derive(Debug, Clone, Copy)]
+pub struct Latencies {
+    pub p50: f64,
+    pub p99: f64,
+    pub max: f64,
+    pub rate: f64,
+    pub n: usize,
+}
+
+impl Latencies {
+    /// From samples in milliseconds, taken over `elapsed`.
+    pub fn from_ms(mut ms: Vec<f64>, elapsed: std::time::Duration) -> Self {
+        ms.sort_by(f64::total_cmp);
+        let at = |q: f64| ms[((ms.len() as f64 * q) as usize).min(ms.len() - 1)];
+        Latencies {
+            p50: at(0.5),
+            p99: at(0.99),
+            max: at(1.0),
+            rate: ms.len() as f64 / elapsed.as_secs_f64(),
+            n: ms.len(),
+        }
+    }
+
+    pub fn from_durations(samples: &[std::time::Duration], elapsed: std::time::Duration) -> Self {
+        Self::from_ms(samples.iter().map(|d| d.as_secs_f64() * 1000.0).collect(), elapsed)
+    }
+}

@@ -19,6 +19,7 @@ use std::{
 };
 
 use anyhow::Context;
+use blackbox::Latencies;
 use cs_auth::{SigningKey, Tokens};
 use cs_aws::ConnectionRegistry;
 use futures::{SinkExt, StreamExt};
@@ -51,14 +52,6 @@ struct Pair {
 enum Load {
     Paced,
     ClosedLoop,
-}
-
-struct Stats {
-    p50: f64,
-    p99: f64,
-    max: f64,
-    rate: f64,
-    n: usize,
 }
 
 /// Users `u0`..`u999` and a direct conversation of `u<i>` and `u<i+500>`.
@@ -106,7 +99,7 @@ fn body_of(frame: &Value) -> Option<&str> {
 }
 
 /// Runs `load` over every pair for `RUN_FOR`; delays are send-to-receipt on the other socket.
-async fn drive(mut pairs: Vec<Pair>, load: Load) -> anyhow::Result<(Stats, Vec<Pair>)> {
+async fn drive(mut pairs: Vec<Pair>, load: Load) -> anyhow::Result<(Latencies, Vec<Pair>)> {
     let origin = Instant::now();
     let mut tasks = Vec::new();
     let idle = match load {
@@ -180,16 +173,7 @@ async fn drive(mut pairs: Vec<Pair>, load: Load) -> anyhow::Result<(Stats, Vec<P
     }
     pairs.extend(idle);
     let elapsed = origin.elapsed();
-    all.sort_by(f64::total_cmp);
-    let at = |q: f64| all[((all.len() as f64 * q) as usize).min(all.len() - 1)];
-    let stats = Stats {
-        p50: at(0.50),
-        p99: at(0.99),
-        max: at(1.0),
-        rate: all.len() as f64 / elapsed.as_secs_f64(),
-        n: all.len(),
-    };
-    Ok((stats, pairs))
+    Ok((Latencies::from_ms(all, elapsed), pairs))
 }
 
 /// The baseline: a WebSocket server that sends each frame on to the other socket of its
@@ -248,7 +232,7 @@ async fn bare_relay() -> anyhow::Result<SocketAddr> {
 }
 
 /// The fan-out's one DynamoDB request, alone, against the emulator.
-async fn emulator_cost(seeded: &[(Uuid, String, Uuid, String, Uuid)]) -> anyhow::Result<Stats> {
+async fn emulator_cost(seeded: &[(Uuid, String, Uuid, String, Uuid)]) -> anyhow::Result<Latencies> {
     let registry = blackbox::connections().await;
     let mut ms = Vec::new();
     let started = Instant::now();
@@ -257,13 +241,10 @@ async fn emulator_cost(seeded: &[(Uuid, String, Uuid, String, Uuid)]) -> anyhow:
         registry.of_users(&[*a, *b]).await?;
         ms.push(t.elapsed().as_secs_f64() * 1000.0);
     }
-    let elapsed = started.elapsed();
-    ms.sort_by(f64::total_cmp);
-    let at = |q: f64| ms[((ms.len() as f64 * q) as usize).min(ms.len() - 1)];
-    Ok(Stats { p50: at(0.5), p99: at(0.99), max: at(1.0), rate: ms.len() as f64 / elapsed.as_secs_f64(), n: ms.len() })
+    Ok(Latencies::from_ms(ms, started.elapsed()))
 }
 
-fn row(what: &str, load: &str, s: &Stats) {
+fn row(what: &str, load: &str, s: &Latencies) {
     println!("{what:<27} {load:<35} | {:>8.2} {:>8.2} {:>8.2} | {:>8.0} {:>7}", s.p50, s.p99, s.max, s.rate, s.n);
 }
 

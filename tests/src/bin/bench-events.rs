@@ -12,6 +12,7 @@ use std::{
 
 use anyhow::Context;
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, SendMessageBatchRequestEntry};
+use blackbox::Latencies;
 use cs_aws::{QueueSpec, SqsQueue};
 use cs_events::{DomainEvent, Relay, SqsEvent, SqsMessage};
 use local_gateway::{migrations, repo_root, spawn, GatewayConfig};
@@ -22,10 +23,6 @@ const IN_PROCESS: usize = 4000;
 const END_TO_END: usize = 300;
 const EMULATOR: usize = 300;
 const CONCURRENCY: usize = 4;
-
-fn pct(sorted: &[f64], q: f64) -> f64 {
-    sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
-}
 
 fn like(author: Uuid, liker: Uuid) -> cs_events::Event {
     DomainEvent::PostLiked { post_id: Uuid::new_v4(), author_id: author, liker_id: liker }.into_event()
@@ -202,7 +199,7 @@ async fn main() -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let e2e_secs = started.elapsed().as_secs_f64();
-    let mut delays: Vec<f64> = db
+    let delays: Vec<f64> = db
         .query(
             "SELECT extract(epoch FROM n.created_at - (o.body->>'time')::timestamptz)::float8 * 1000
              FROM outbox o JOIN notifications n ON n.user_id = (o.body->'data'->>'authorId')::uuid",
@@ -213,7 +210,7 @@ async fn main() -> anyhow::Result<()> {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    delays.sort_by(f64::total_cmp);
+    let delays = Latencies::from_ms(delays, started.elapsed());
 
     println!("{:<58} {:>10}", "path", "events/s");
     println!("{:<58} {:>10.0}", "bare INSERT into notifications (4 connections)", bare_rate);
@@ -224,9 +221,7 @@ async fn main() -> anyhow::Result<()> {
     println!();
     println!(
         "end-to-end delay over {} events: p50 {:.1} ms, p99 {:.1} ms (event time to notification row)",
-        delays.len(),
-        pct(&delays, 0.5),
-        pct(&delays, 0.99)
+        delays.n, delays.p50, delays.p99
     );
     println!("consumer vs bare insert: {:.1}x the cost per event", bare_rate / consumer_rate);
     Ok(())

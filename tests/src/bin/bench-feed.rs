@@ -14,6 +14,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use blackbox::Latencies;
 use cs_auth::{SigningKey, Tokens};
 use local_gateway::{migrations, repo_root, spawn, GatewayConfig};
 use tokio_postgres::NoTls;
@@ -108,19 +109,7 @@ async fn seed(db: &tokio_postgres::Client) -> anyhow::Result<()> {
     Ok(())
 }
 
-struct Stats {
-    p50: f64,
-    p99: f64,
-    rps: f64,
-}
-
-fn stats(mut ms: Vec<f64>, elapsed: Duration) -> Stats {
-    ms.sort_by(f64::total_cmp);
-    let at = |q: f64| ms[((ms.len() as f64 * q) as usize).min(ms.len() - 1)];
-    Stats { p50: at(0.5), p99: at(0.99), rps: ms.len() as f64 / elapsed.as_secs_f64() }
-}
-
-async fn gateway(base: &str, tokens: Arc<Vec<String>>, concurrency: usize) -> anyhow::Result<Stats> {
+async fn gateway(base: &str, tokens: Arc<Vec<String>>, concurrency: usize) -> anyhow::Result<Latencies> {
     let client = reqwest::Client::new();
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -145,11 +134,11 @@ async fn gateway(base: &str, tokens: Arc<Vec<String>>, concurrency: usize) -> an
     for t in tasks {
         all.extend(t.await??);
     }
-    Ok(stats(all, started.elapsed()))
+    Ok(Latencies::from_ms(all, started.elapsed()))
 }
 
 /// The same page straight from the posts table: the followees' newest posts, with authors.
-async fn bare_sql(url: &str, readers: Arc<Vec<Uuid>>, concurrency: usize) -> anyhow::Result<Stats> {
+async fn bare_sql(url: &str, readers: Arc<Vec<Uuid>>, concurrency: usize) -> anyhow::Result<Latencies> {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for w in 0..concurrency {
@@ -180,7 +169,7 @@ async fn bare_sql(url: &str, readers: Arc<Vec<Uuid>>, concurrency: usize) -> any
     for t in tasks {
         all.extend(t.await??);
     }
-    Ok(stats(all, started.elapsed()))
+    Ok(Latencies::from_ms(all, started.elapsed()))
 }
 
 #[tokio::main]
@@ -240,10 +229,10 @@ async fn main() -> anyhow::Result<()> {
             conc,
             gw.p50,
             gw.p99,
-            gw.rps,
+            gw.rate,
             sql.p50,
             sql.p99,
-            sql.rps,
+            sql.rate,
             gw.p99 / sql.p99
         );
     }
@@ -260,10 +249,10 @@ async fn main() -> anyhow::Result<()> {
             1,
             gw.p50,
             gw.p99,
-            gw.rps,
+            gw.rate,
             sql.p50,
             sql.p99,
-            sql.rps,
+            sql.rate,
             gw.p99 / sql.p99
         );
         p99s.push(gw.p99);

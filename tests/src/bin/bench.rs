@@ -12,6 +12,7 @@ use std::{
 };
 
 use anyhow::Context;
+use blackbox::Latencies;
 use local_gateway::{migrations, spawn, GatewayConfig};
 use tokio_postgres::NoTls;
 use uuid::Uuid;
@@ -57,21 +58,8 @@ impl Endpoint {
     }
 }
 
-struct Stats {
-    p50: Duration,
-    p99: Duration,
-    rps: f64,
-    n: usize,
-}
-
-fn stats(mut samples: Vec<Duration>, elapsed: Duration) -> Stats {
-    samples.sort();
-    let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)];
-    Stats { p50: at(0.50), p99: at(0.99), rps: samples.len() as f64 / elapsed.as_secs_f64(), n: samples.len() }
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.3}", d.as_secs_f64() * 1000.0)
+fn ms(v: f64) -> String {
+    format!("{v:.3}")
 }
 
 async fn seed(url: &str) -> anyhow::Result<Vec<Uuid>> {
@@ -105,7 +93,7 @@ async fn drive_gateway(
     endpoint: Endpoint,
     ids: Arc<Vec<Uuid>>,
     concurrency: usize,
-) -> anyhow::Result<Stats> {
+) -> anyhow::Result<Latencies> {
     let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -130,10 +118,15 @@ async fn drive_gateway(
     for t in tasks {
         all.extend(t.await??);
     }
-    Ok(stats(all, started.elapsed()))
+    Ok(Latencies::from_durations(&all, started.elapsed()))
 }
 
-async fn drive_sql(url: &str, endpoint: Endpoint, ids: Arc<Vec<Uuid>>, concurrency: usize) -> anyhow::Result<Stats> {
+async fn drive_sql(
+    url: &str,
+    endpoint: Endpoint,
+    ids: Arc<Vec<Uuid>>,
+    concurrency: usize,
+) -> anyhow::Result<Latencies> {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for w in 0..concurrency {
@@ -169,7 +162,7 @@ async fn drive_sql(url: &str, endpoint: Endpoint, ids: Arc<Vec<Uuid>>, concurren
     for t in tasks {
         all.extend(t.await??);
     }
-    Ok(stats(all, started.elapsed()))
+    Ok(Latencies::from_durations(&all, started.elapsed()))
 }
 
 #[tokio::main]
@@ -199,18 +192,18 @@ async fn main() -> anyhow::Result<()> {
             let _ = drive_gateway(&base, endpoint, Arc::clone(&ids), 1).await;
             let gw = drive_gateway(&base, endpoint, Arc::clone(&ids), concurrency).await?;
             let sql = drive_sql(&url, endpoint, Arc::clone(&ids), concurrency).await?;
-            let p99_ratio = gw.p99.as_secs_f64() / sql.p99.as_secs_f64();
-            let rps_ratio = sql.rps / gw.rps;
+            let p99_ratio = gw.p99 / sql.p99;
+            let rps_ratio = sql.rate / gw.rate;
             println!(
                 "{:<28} {:>4} | {:>8} {:>8} {:>8.0} | {:>8} {:>8} {:>8.0} | {:>8.1}x {:>8.1}x",
                 endpoint.name(),
                 concurrency,
                 ms(gw.p50),
                 ms(gw.p99),
-                gw.rps,
+                gw.rate,
                 ms(sql.p50),
                 ms(sql.p99),
-                sql.rps,
+                sql.rate,
                 p99_ratio,
                 rps_ratio
             );
@@ -218,7 +211,7 @@ async fn main() -> anyhow::Result<()> {
                 "{} at concurrency {concurrency}: p99 {} ms ({} the 5 ms target); {} requests",
                 endpoint.name(),
                 ms(gw.p99),
-                if gw.p99 < Duration::from_millis(5) { "within" } else { "OVER" },
+                if gw.p99 < 5.0 { "within" } else { "OVER" },
                 gw.n
             ));
         }
