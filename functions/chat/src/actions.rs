@@ -28,12 +28,8 @@ pub async fn members_for(
     sending: bool,
 ) -> Result<Vec<Uuid>, ChatError> {
     let m = repo::membership(db, conversation, me).await?.ok_or(ChatError::ConversationNotFound)?;
-    if sending && m.kind == "direct" {
-        if let Some(other) = m.members.iter().find(|u| **u != me) {
-            if user::repo::blocked_between(db, me, *other).await? {
-                return Err(ChatError::Blocked);
-            }
-        }
+    if sending && m.blocked {
+        return Err(ChatError::Blocked);
     }
     Ok(m.members)
 }

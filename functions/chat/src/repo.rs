@@ -112,10 +112,12 @@ pub async fn member_users(db: &impl GenericClient, ids: &[Uuid]) -> Result<Vec<(
     Ok(rows.iter().map(|r| (r.get(0), UserRow::at(r, 1))).collect())
 }
 
-/// A conversation's kind and members, when `me` is one of them.
+/// A conversation's members, when `me` is one of them.
 pub struct Membership {
-    pub kind: String,
     pub members: Vec<Uuid>,
+    /// A direct conversation whose pair has a block between them, either way
+    /// (`blocks` of the user service).
+    pub blocked: bool,
 }
 
 pub async fn membership(
@@ -123,11 +125,13 @@ pub async fn membership(
     conversation: Uuid,
     me: Uuid,
 ) -> Result<Option<Membership>, ChatError> {
-    let sql = "SELECT c.kind, array_agg(cm.user_id) FROM conversations c
-         JOIN conversation_members cm ON cm.conversation_id = c.id
-         WHERE c.id = $1 GROUP BY c.kind HAVING bool_or(cm.user_id = $2)";
+    let sql = "SELECT array_agg(cm.user_id),
+            EXISTS (SELECT 1 FROM blocks b
+                     WHERE (b.blocker_id, b.blocked_id) IN ((c.direct_a, c.direct_b), (c.direct_b, c.direct_a)))
+         FROM conversations c JOIN conversation_members cm ON cm.conversation_id = c.id
+         WHERE c.id = $1 GROUP BY c.id HAVING bool_or(cm.user_id = $2)";
     let row = db.query_opt(&db.prepare_cached(sql).await?, &[&conversation, &me]).await?;
-    Ok(row.map(|r| Membership { kind: r.get(0), members: r.get(1) }))
+    Ok(row.map(|r| Membership { members: r.get(0), blocked: r.get(1) }))
 }
 
 /// The ids among `ids` that are no user's.
