@@ -40,15 +40,15 @@ impl TestApp {
         cs_http::init_tracing();
         let db_url = cs_db::testing::fresh_database(&migrations()).await.expect("fresh database");
         let mut config = GatewayConfig::from_env().expect("gateway config");
-        config.database_url = db_url.clone();
-        config.pool_size = 8;
-        config.rate_limit_prefix = format!("{}:", uuid::Uuid::new_v4());
-        config.queue_prefix = format!("t{}-", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-        config.media_bucket = format!("{}media", config.queue_prefix);
+        config.platform.database_url = db_url.clone();
+        config.platform.pool_size = 8;
+        config.platform.rate_limit_prefix = format!("{}:", uuid::Uuid::new_v4());
+        config.platform.queue_prefix = format!("t{}-", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        config.platform.media_bucket = format!("{}media", config.platform.queue_prefix);
         config.frontend_dir = None;
         config.websocket_addr = "127.0.0.1:0".parse().expect("addr");
         tune(&mut config);
-        let queue_prefix = config.queue_prefix.clone();
+        let queue_prefix = config.platform.queue_prefix.clone();
         let addr: SocketAddr = "127.0.0.1:0".parse().expect("addr");
         let gateway = spawn(config, addr).await.expect("gateway");
         TestApp { url: gateway.url(), db_url, http: Client::new(), queue_prefix, gateway }
@@ -108,6 +108,21 @@ impl TestApp {
             access: body["accessToken"].as_str().expect("accessToken").to_string(),
             refresh: body["refreshToken"].as_str().expect("refreshToken").to_string(),
         }
+    }
+
+    /// Waits until `consumer` has applied at least `n` events (its processed-event keys,
+    /// which commit with each event's effect): the positive signal to wait for before
+    /// asserting that an event changed nothing more.
+    pub async fn processed(&self, consumer: &str, n: i64) {
+        let db = self.db().await;
+        eventually(15, || async {
+            let row = db
+                .query_one("SELECT count(*) FROM processed_events WHERE consumer = $1", &[&consumer])
+                .await
+                .expect("processed events");
+            (row.get::<_, i64>(0) >= n).then_some(())
+        })
+        .await
     }
 
     pub async fn follow(&self, who: &TestUser, whom: &TestUser) -> Response {

@@ -101,7 +101,8 @@ async fn likes_are_idempotent_counted_and_notify_once() {
         (!n["items"].as_array().unwrap().is_empty()).then_some(n)
     })
     .await;
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // Like, unlike, like: two `post.liked` events, both applied.
+    app.processed("notify", 2).await;
     let n2 = page(&app, "/notifications?type=like", Some(&author.access)).await;
     assert_eq!(n2["items"].as_array().unwrap().len(), 1, "{n}");
     assert_eq!(n2["items"][0]["actorCount"], 1);
@@ -236,7 +237,7 @@ async fn home_timelines_follow_the_follow_graph() {
 
 #[tokio::test]
 async fn very_followed_authors_are_merged_on_read() {
-    let app = TestApp::spawn_with(|c| c.celebrity_followers = 2).await;
+    let app = TestApp::spawn_with(|c| c.feed.celebrity_followers = 2).await;
     let (star, f1, f2) = (app.register("star").await, app.register("fan1").await, app.register("fan2").await);
     app.follow(&f1, &star).await;
     app.follow(&f2, &star).await;

@@ -62,7 +62,10 @@ async fn a_follow_makes_one_notification_and_one_email_and_groups_the_next() {
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
     assert_eq!(page["items"][0]["actors"][0]["id"], c.id);
     assert_eq!(page["items"][0]["actors"][1]["id"], a.id);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Both follows were applied; the second queued no email (its row commits with it).
+    app.processed("notify", 2).await;
+    let queued = app.db().await.query_one("SELECT count(*) FROM emails WHERE to_address = $1", &[&b.email]).await;
+    assert_eq!(queued.unwrap().get::<_, i64>(0), 1);
     assert_eq!(mails_to(&b.email).len(), 1);
     // Following again changes nothing and notifies nobody.
     assert_eq!(app.follow(&a, &b).await.status(), 204);
@@ -135,8 +138,7 @@ async fn preferences_decide_what_is_made_and_sent() {
     app.follow(&fan, &quiet).await;
     app.follow(&fan, &inapp).await;
     wait_for_notifications(&app, &inapp, 1).await;
-    // Both events were consumed in order; give the quiet one the same time.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.processed("notify", 2).await;
     assert!(notifications(&app, &quiet, "").await["items"].as_array().unwrap().is_empty());
     assert!(mails_to(&quiet.email).is_empty() && mails_to(&inapp.email).is_empty());
 }
@@ -187,7 +189,7 @@ async fn a_redelivered_event_is_applied_once() {
         ids.push(out.message_id.unwrap());
     }
     eventually(20, || async { ids.iter().all(|id| app.gateway.deliveries.count(id) >= 1).then_some(()) }).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.processed("notify", 1).await;
     let page = notifications(&app, &b, "").await;
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
     assert_eq!(page["items"][0]["actorCount"], 1);
@@ -236,7 +238,7 @@ async fn only_the_failing_record_is_retried_and_a_poison_message_ends_in_the_dlq
 
 #[tokio::test]
 async fn events_wait_in_the_outbox_while_the_queue_is_unreachable() {
-    let app = TestApp::spawn_with(|c| c.relay_sqs_endpoint = Some("http://127.0.0.1:9".into())).await;
+    let app = TestApp::spawn_with(|c| c.platform.relay_sqs_endpoint = Some("http://127.0.0.1:9".into())).await;
     let (a, b) = (app.register("ned").await, app.register("oli").await);
     assert_eq!(app.follow(&a, &b).await.status(), 204, "the follow itself succeeds");
     let db = app.db().await;
@@ -247,7 +249,7 @@ async fn events_wait_in_the_outbox_while_the_queue_is_unreachable() {
     for row in rows {
         assert_eq!((row.get::<_, bool>(0), row.get::<_, i32>(1), row.get::<_, bool>(2)), (true, 1, true));
     }
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Nothing reached a queue, so nothing can have been notified.
     assert!(notifications(&app, &b, "").await["items"].as_array().unwrap().is_empty());
 
     // The queue is back: the sweep (what `outbox-sweep` runs) sends them, once.

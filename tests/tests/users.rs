@@ -132,17 +132,28 @@ async fn wrong_email_and_wrong_password_look_the_same() {
     };
     // Warm up the dummy hash once, as a long-running function would have.
     timed("nobody@example.com".into(), "whatever123").await;
-    let (s1, c1, d1, t1) = timed(u.email.clone(), "wrong password").await;
-    let (s2, c2, d2, t2) = timed("nobody@example.com".into(), "wrong password").await;
-    assert_eq!((s1, s2), (401, 401));
-    assert_eq!((c1, d1), (c2, d2));
+    // The fastest of a few attempts of each: what the work costs, without the machine's noise.
+    let (mut t1, mut t2) = (Duration::MAX, Duration::MAX);
+    for _ in 0..4 {
+        let (s1, c1, d1, e1) = timed(u.email.clone(), "wrong password").await;
+        let (s2, c2, d2, e2) = timed("nobody@example.com".into(), "wrong password").await;
+        assert_eq!((s1, s2), (401, 401));
+        assert_eq!((c1, d1), (c2, d2));
+        (t1, t2) = (t1.min(e1), t2.min(e2));
+    }
+    // Without the dummy hash a wrong email answers after one indexed lookup, far faster.
     let (fast, slow) = if t1 < t2 { (t1, t2) } else { (t2, t1) };
-    assert!(slow.as_secs_f64() < fast.as_secs_f64() * 3.0 + 0.05, "timings differ: {t1:?} vs {t2:?}");
+    assert!(slow.as_secs_f64() < fast.as_secs_f64() * 1.5 + 0.01, "timings differ: {t1:?} vs {t2:?}");
 }
 
 #[tokio::test]
 async fn login_is_rate_limited_per_account() {
-    let app = TestApp::spawn_with(|c| c.login_limits.per_account = 3).await;
+    // A minute into a 15-minute window: the attempts cannot straddle its edge.
+    let app = TestApp::spawn_with(|c| {
+        c.user.login_limits.per_account = 3;
+        c.platform.rate_limit_clock = cs_aws::Clock::fixed(1_800_000_000 + 60);
+    })
+    .await;
     let u = app.register("dave").await;
     for i in 0..3 {
         let res = app.post("/users/login", None, json!({ "email": u.email, "password": "bad password" })).await;
@@ -152,7 +163,7 @@ async fn login_is_rate_limited_per_account() {
     let headers = res.headers().clone();
     assert_problem(res, 429, "rate_limited", None).await;
     let retry: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!((1..=900).contains(&retry));
+    assert_eq!(retry, 900 - 60, "until the fixed window's end");
     assert_eq!(headers["x-ratelimit-limit"], "3");
     assert_eq!(headers["x-ratelimit-remaining"], "0");
     // Another account from the same address is not affected.
@@ -164,10 +175,10 @@ async fn login_is_rate_limited_per_account() {
 
 #[tokio::test]
 async fn login_is_rate_limited_per_address() {
-    // Windows are fixed; a day-long one keeps the attempts from straddling a window edge.
+    // Two seconds into a one-minute window: the attempts cannot straddle its edge.
     let app = TestApp::spawn_with(|c| {
-        c.login_limits.per_ip = 2;
-        c.login_limits.ip_window = Duration::from_secs(86_400);
+        c.user.login_limits.per_ip = 2;
+        c.platform.rate_limit_clock = cs_aws::Clock::fixed(1_800_000_000 + 2);
     })
     .await;
     for _ in 0..2 {

@@ -1,6 +1,7 @@
 //! The OpenAPI 3.1 document of the whole HTTP API, generated from the services' Rust types.
 
-use cs_http::{handler, json_with_headers, Body, Handler, HttpError, Request, Response};
+use cs_http::{handler, json_with_headers, Body, HttpError, Request, Response};
+use cs_platform::{Function::Http, Functions, Platform, Service};
 use lambda_http::http::StatusCode;
 use utoipa::OpenApi;
 
@@ -30,9 +31,20 @@ pub struct App {
     json: String,
 }
 
-impl App {
-    pub fn new() -> anyhow::Result<Self> {
+impl Service for App {
+    const CRATE: &'static str = "api-docs";
+    type Config = ();
+
+    fn config_from_env() -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    fn new(_: &Platform, _: ()) -> anyhow::Result<Self> {
         Ok(App { json: document().to_pretty_json()? })
+    }
+
+    fn functions() -> Functions<App> {
+        vec![("openapi", Http(handler!(App, openapi_json)))]
     }
 }
 
@@ -41,10 +53,6 @@ impl App {
 pub async fn openapi_json(app: &App, _req: Request) -> Result<Response<Body>, HttpError> {
     let value: serde_json::Value = serde_json::from_str(&app.json).map_err(anyhow::Error::from)?;
     json_with_headers(StatusCode::OK, &value, &[("cache-control", "public, max-age=300".into())])
-}
-
-pub fn functions() -> Vec<(&'static str, Handler<App>)> {
-    vec![("openapi", handler!(App, openapi_json))]
 }
 
 #[cfg(test)]

@@ -34,15 +34,6 @@ impl From<deadpool_postgres::PoolError> for ChatError {
     }
 }
 
-impl From<user::UserError> for ChatError {
-    fn from(e: user::UserError) -> Self {
-        match HttpError::from(e) {
-            HttpError::Problem(p) => ChatError::Problem(p),
-            HttpError::Unexpected(e) => ChatError::Unexpected(e),
-        }
-    }
-}
-
 impl From<ChatError> for HttpError {
     fn from(err: ChatError) -> Self {
         let detail = err.to_string();

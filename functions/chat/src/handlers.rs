@@ -7,8 +7,8 @@ use cs_http::{
     json, json_body, no_content, parse_uuid, parse_uuids, path_uuid, require_caller, Body, Cursor, HttpError, Page,
     PageParams, Problem, Request, Response,
 };
+use cs_readmodel::UserSummary;
 use lambda_http::http::StatusCode;
-use user::wire::UserView;
 use uuid::Uuid;
 
 use crate::{
@@ -25,9 +25,9 @@ type Reply = Result<Response<Body>, HttpError>;
 async fn views(app: &App, rows: Vec<ConversationRow>) -> Result<Vec<ConversationView>, ChatError> {
     let client = app.db.get().await?;
     let ids: Vec<Uuid> = rows.iter().map(|c| c.id).collect();
-    let mut members: HashMap<Uuid, Vec<UserView>> = HashMap::new();
+    let mut members: HashMap<Uuid, Vec<UserSummary>> = HashMap::new();
     for (conversation, user) in repo::member_users(&client, &ids).await? {
-        members.entry(conversation).or_default().push(UserView::public(user));
+        members.entry(conversation).or_default().push(user);
     }
     Ok(rows
         .into_iter()
@@ -75,7 +75,7 @@ pub async fn create_conversation(app: &App, req: Request) -> Reply {
     let tx = client.transaction().await.map_err(ChatError::from)?;
     let (id, created) = match &plan {
         NewConversation::Direct { other } => {
-            if user::repo::blocked_between(&tx, me, *other).await.map_err(ChatError::from)? {
+            if cs_readmodel::blocked_between(&tx, me, *other).await.map_err(ChatError::from)? {
                 return Err(ChatError::Blocked.into());
             }
             match repo::direct(&tx, me, *other).await? {

@@ -12,23 +12,22 @@ pub mod repo;
 pub mod socket;
 pub mod wire;
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::{collections::HashMap, sync::Mutex, time::Duration};
 
 use cs_auth::Tokens;
-use cs_aws::{Realtime, SqsQueue};
+use cs_aws::Realtime;
 use cs_db::{Migration, Pool};
 use cs_events::Relay;
-use cs_http::{handler, Handler};
+use cs_http::handler;
+use cs_platform::{Function::Http, Functions, Platform, Service};
 use uuid::Uuid;
 
 pub use error::ChatError;
 
-pub const MIGRATIONS: &[Migration] =
-    &[Migration { id: "chat/0001_chat", sql: include_str!("../migrations/0001_chat.sql") }];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { id: "chat/0001_chat", sql: include_str!("../migrations/0001_chat.sql") },
+    Migration { id: "chat/0002_grants", sql: include_str!("../migrations/0002_grants.sql") },
+];
 
 /// API Gateway closes every WebSocket connection after two hours: a connection record
 /// outlives that only when `$disconnect` never ran, and its TTL then removes it.
@@ -51,16 +50,6 @@ pub struct App {
 impl App {
     pub fn new(db: Pool, relay: Relay, tokens: Tokens, realtime: Realtime) -> Self {
         App { db, relay, tokens, realtime, known: Mutex::default() }
-    }
-
-    /// `CONNECTIONS_TABLE` and `WEBSOCKET_API_ENDPOINT` (the management API:
-    /// `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`).
-    pub async fn from_env() -> anyhow::Result<Self> {
-        let aws = cs_aws::sdk_config().await;
-        let db = cs_db::pool_from_env()?;
-        let queue = SqsQueue::new(cs_aws::sqs(&aws), std::env::var("QUEUE_PREFIX").unwrap_or_default());
-        let realtime = Realtime::from_env(&aws).ok_or_else(|| anyhow::anyhow!("WEBSOCKET_API_ENDPOINT is not set"))?;
-        Ok(App::new(db.clone(), Relay::new(db, Arc::new(queue)), Tokens::from_env()?, realtime))
     }
 
     /// The user of an open connection, or `None` once it is gone.
@@ -92,23 +81,39 @@ impl App {
     }
 }
 
-/// Every function of the service: the REST endpoints and the WebSocket routes (both are
-/// API Gateway requests to `lambda_http`).
-pub fn functions() -> Vec<(&'static str, Handler<App>)> {
-    vec![
-        ("chat-create-conversation", handler!(App, handlers::create_conversation)),
-        ("chat-list-conversations", handler!(App, handlers::list_conversations)),
-        ("chat-get-conversation", handler!(App, handlers::get_conversation)),
-        ("chat-messages", handler!(App, handlers::messages)),
-        ("chat-send", handler!(App, handlers::send_message)),
-        ("chat-edit-message", handler!(App, handlers::edit_message)),
-        ("chat-delete-message", handler!(App, handlers::delete_message)),
-        ("chat-read", handler!(App, handlers::read)),
-        ("chat-connect", handler!(App, socket::connect)),
-        ("chat-disconnect", handler!(App, socket::disconnect)),
-        ("chat-default", handler!(App, socket::default)),
-        ("chat-send-message", handler!(App, socket::send_message)),
-        ("chat-typing", handler!(App, socket::typing)),
-        ("chat-mark-read", handler!(App, socket::mark_read)),
-    ]
+impl Service for App {
+    const CRATE: &'static str = "chat";
+    type Config = ();
+
+    fn config_from_env() -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    /// Needs the WebSocket API's management endpoint (`WEBSOCKET_API_ENDPOINT`:
+    /// `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`).
+    fn new(platform: &Platform, _: ()) -> anyhow::Result<Self> {
+        let db = platform.pool("cs_chat")?;
+        let realtime = platform.realtime().ok_or_else(|| anyhow::anyhow!("WEBSOCKET_API_ENDPOINT is not set"))?;
+        Ok(App::new(db.clone(), platform.relay(&db), platform.tokens()?, realtime))
+    }
+
+    /// The REST endpoints and the WebSocket routes (both are API Gateway requests).
+    fn functions() -> Functions<App> {
+        vec![
+            ("chat-create-conversation", Http(handler!(App, handlers::create_conversation))),
+            ("chat-list-conversations", Http(handler!(App, handlers::list_conversations))),
+            ("chat-get-conversation", Http(handler!(App, handlers::get_conversation))),
+            ("chat-messages", Http(handler!(App, handlers::messages))),
+            ("chat-send", Http(handler!(App, handlers::send_message))),
+            ("chat-edit-message", Http(handler!(App, handlers::edit_message))),
+            ("chat-delete-message", Http(handler!(App, handlers::delete_message))),
+            ("chat-read", Http(handler!(App, handlers::read))),
+            ("chat-connect", Http(handler!(App, socket::connect))),
+            ("chat-disconnect", Http(handler!(App, socket::disconnect))),
+            ("chat-default", Http(handler!(App, socket::default))),
+            ("chat-send-message", Http(handler!(App, socket::send_message))),
+            ("chat-typing", Http(handler!(App, socket::typing))),
+            ("chat-mark-read", Http(handler!(App, socket::mark_read))),
+        ]
+    }
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use cs_db::{GenericClient, Row};
 use cs_http::PageParams;
-use user::repo::{UserRow, USER_COLUMNS};
+use cs_readmodel::UserSummary;
 use uuid::Uuid;
 
 use crate::ChatError;
@@ -103,13 +103,17 @@ pub async fn conversation(db: &impl GenericClient, me: Uuid, id: Uuid) -> Result
 }
 
 /// The members of the conversations, in the order they joined.
-pub async fn member_users(db: &impl GenericClient, ids: &[Uuid]) -> Result<Vec<(Uuid, UserRow)>, ChatError> {
+pub async fn member_users(db: &impl GenericClient, ids: &[Uuid]) -> Result<Vec<(Uuid, UserSummary)>, ChatError> {
     let sql = format!(
-        "SELECT cm.conversation_id, {USER_COLUMNS} FROM conversation_members cm JOIN users u ON u.id = cm.user_id
-         WHERE cm.conversation_id = ANY($1) ORDER BY cm.joined_at, u.username"
+        "SELECT cm.conversation_id, {} FROM conversation_members cm JOIN user_summaries u ON u.id = cm.user_id
+         WHERE cm.conversation_id = ANY($1) ORDER BY cm.joined_at, u.username",
+        UserSummary::columns("u", "member_")
     );
     let rows = db.query(&db.prepare_cached(&sql).await?, &[&ids]).await?;
-    Ok(rows.iter().map(|r| (r.get(0), UserRow::at(r, 1))).collect())
+    Ok(rows
+        .iter()
+        .map(|r| Ok((r.try_get("conversation_id")?, UserSummary::from_row(r, "member_")?)))
+        .collect::<Result<_, tokio_postgres::Error>>()?)
 }
 
 /// A conversation's members, when `me` is one of them.
@@ -126,7 +130,7 @@ pub async fn membership(
     me: Uuid,
 ) -> Result<Option<Membership>, ChatError> {
     let sql = "SELECT array_agg(cm.user_id),
-            EXISTS (SELECT 1 FROM blocks b
+            EXISTS (SELECT 1 FROM user_blocks b
                      WHERE (b.blocker_id, b.blocked_id) IN ((c.direct_a, c.direct_b), (c.direct_b, c.direct_a)))
          FROM conversations c JOIN conversation_members cm ON cm.conversation_id = c.id
          WHERE c.id = $1 GROUP BY c.id HAVING bool_or(cm.user_id = $2)";
@@ -136,7 +140,7 @@ pub async fn membership(
 
 /// The ids among `ids` that are no user's.
 pub async fn unknown_users(db: &impl GenericClient, ids: &[Uuid]) -> Result<Vec<Uuid>, ChatError> {
-    let sql = "SELECT t.id FROM unnest($1::uuid[]) AS t(id) WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = t.id)";
+    let sql = "SELECT t.id FROM unnest($1::uuid[]) AS t(id) WHERE NOT EXISTS (SELECT 1 FROM user_summaries u WHERE u.id = t.id)";
     let rows = db.query(&db.prepare_cached(sql).await?, &[&ids]).await?;
     Ok(rows.iter().map(|r| r.get(0)).collect())
 }
@@ -275,15 +279,22 @@ pub async fn read_state(
     Ok((row.get(0), row.get(1), row.get(2)))
 }
 
+/// A deleted message stays deleted: an edit racing a delete changes nothing (`MessageDeleted`).
 pub async fn edit(db: &impl GenericClient, id: Uuid, body: &str) -> Result<MessageRow, ChatError> {
     let sql = format!(
-        "UPDATE messages m SET body = $2, edited_at = clock_timestamp() WHERE m.id = $1 RETURNING {MESSAGE_COLUMNS}"
+        "UPDATE messages m SET body = $2, edited_at = clock_timestamp() WHERE m.id = $1 AND NOT m.deleted
+         RETURNING {MESSAGE_COLUMNS}"
     );
-    message(&db.query_one(&db.prepare_cached(&sql).await?, &[&id, &body]).await?)
+    let row = db.query_opt(&db.prepare_cached(&sql).await?, &[&id, &body]).await?;
+    message(&row.ok_or(ChatError::MessageDeleted)?)
 }
 
-/// Deletes a message's text and marks it deleted; its place in the history stays.
+/// Deletes a message's text and marks it deleted; its place in the history stays. Of two
+/// racing deletes, one succeeds and the other is `MessageDeleted`.
 pub async fn delete(db: &impl GenericClient, id: Uuid) -> Result<MessageRow, ChatError> {
-    let sql = format!("UPDATE messages m SET body = '', deleted = true WHERE m.id = $1 RETURNING {MESSAGE_COLUMNS}");
-    message(&db.query_one(&db.prepare_cached(&sql).await?, &[&id]).await?)
+    let sql = format!(
+        "UPDATE messages m SET body = '', deleted = true WHERE m.id = $1 AND NOT m.deleted RETURNING {MESSAGE_COLUMNS}"
+    );
+    let row = db.query_opt(&db.prepare_cached(&sql).await?, &[&id]).await?;
+    message(&row.ok_or(ChatError::MessageDeleted)?)
 }

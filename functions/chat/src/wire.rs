@@ -1,8 +1,8 @@
 //! The JSON the chat service speaks: REST bodies and views, and WebSocket frames.
 
 use chrono::{DateTime, Utc};
+use cs_readmodel::UserSummary;
 use serde::{Deserialize, Serialize};
-use user::wire::UserView;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -76,7 +76,7 @@ pub struct ConversationView {
     /// `direct` or `group`.
     pub kind: String,
     pub name: Option<String>,
-    pub members: Vec<UserView>,
+    pub members: Vec<UserSummary>,
     pub last_message: Option<MessageView>,
     /// Messages from others after the caller's read marker.
     pub unread_count: i64,

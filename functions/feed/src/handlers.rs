@@ -48,8 +48,8 @@ async fn views(app: &App, posts: Vec<repo::PostRow>) -> Result<Vec<PostView>, Ht
     let mut media = std::collections::HashMap::new();
     if !ids.is_empty() {
         let client = app.db.get().await.map_err(FeedError::from)?;
-        for row in media::repo::by_ids(&client, &ids).await? {
-            media.insert(row.id, media::view(&app.store, row).await?);
+        for file in cs_readmodel::media_by_ids(&client, &ids).await.map_err(FeedError::from)? {
+            media.insert(file.id, cs_readmodel::media_view(&app.store, file).await?);
         }
     }
     Ok(posts
@@ -84,7 +84,7 @@ pub async fn create_post(app: &App, req: Request) -> Reply {
         Some(raw) => {
             let id = parse_uuid("mediaId", raw)?;
             let client = app.db.get().await.map_err(FeedError::from)?;
-            match media::repo::by_id(&client, id).await? {
+            match cs_readmodel::media_by_id(&client, id).await.map_err(FeedError::from)? {
                 Some(m) if m.owner_id == me.id && m.status == "ready" => Some(id),
                 _ => {
                     return Err(Problem::invalid("mediaId", "mediaId must be one of your uploads that is ready").into())

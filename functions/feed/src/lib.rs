@@ -12,10 +12,14 @@ pub mod wire;
 use std::sync::Arc;
 
 use cs_auth::Tokens;
-use cs_aws::{S3Store, SqsQueue};
+use cs_aws::S3Store;
 use cs_db::{Migration, Pool};
-use cs_events::{BoxBatch, Relay, SqsEvent, SqsHandler};
-use cs_http::{handler, Handler};
+use cs_events::{BoxBatch, Relay, SqsEvent};
+use cs_http::handler;
+use cs_platform::{
+    Function::{Http, Sqs},
+    Functions, Platform, Service,
+};
 
 pub use error::FeedError;
 
@@ -23,6 +27,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { id: "feed/0001_feed", sql: include_str!("../migrations/0001_feed.sql") },
     Migration { id: "feed/0002_post_media", sql: include_str!("../migrations/0002_post_media.sql") },
     Migration { id: "feed/0003_celebrity_index", sql: include_str!("../migrations/0003_celebrity_index.sql") },
+    Migration { id: "feed/0004_grants", sql: include_str!("../migrations/0004_grants.sql") },
 ];
 
 /// Authors with at least this many followers are merged into timelines on read.
@@ -38,49 +43,56 @@ pub struct App {
     pub store: S3Store,
 }
 
-impl App {
-    /// From the environment; `CELEBRITY_FOLLOWERS` sets the fan-out threshold.
-    pub async fn from_env() -> anyhow::Result<Self> {
-        let aws = cs_aws::sdk_config().await;
-        let db = cs_db::pool_from_env()?;
-        let queue = SqsQueue::new(cs_aws::sqs(&aws), std::env::var("QUEUE_PREFIX").unwrap_or_default());
-        let bucket = std::env::var("MEDIA_BUCKET").unwrap_or_else(|_| "connectsphere-media".into());
-        let public = std::env::var("MEDIA_PUBLIC_ENDPOINT").ok();
-        Ok(App {
-            store: S3Store::new(&aws, bucket, public.as_deref()),
-            relay: Relay::new(db.clone(), Arc::new(queue)),
-            db,
-            tokens: Tokens::from_env()?,
-            celebrity_followers: std::env::var("CELEBRITY_FOLLOWERS")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(DEFAULT_CELEBRITY_FOLLOWERS),
-        })
-    }
+/// The feed service's own settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `CELEBRITY_FOLLOWERS`: authors with at least this many followers are merged on read.
+    pub celebrity_followers: i64,
 }
 
-pub fn functions() -> Vec<(&'static str, Handler<App>)> {
-    vec![
-        ("feed-create-post", handler!(App, handlers::create_post)),
-        ("feed-get-post", handler!(App, handlers::get_post)),
-        ("feed-update-post", handler!(App, handlers::update_post)),
-        ("feed-delete-post", handler!(App, handlers::delete_post)),
-        ("feed-like", handler!(App, handlers::like)),
-        ("feed-unlike", handler!(App, handlers::unlike)),
-        ("feed-create-comment", handler!(App, handlers::create_comment)),
-        ("feed-list-comments", handler!(App, handlers::list_comments)),
-        ("feed-delete-comment", handler!(App, handlers::delete_comment)),
-        ("feed-home", handler!(App, handlers::home)),
-        ("feed-user-posts", handler!(App, handlers::user_posts)),
-        ("feed-public", handler!(App, handlers::public)),
-    ]
+impl Service for App {
+    const CRATE: &'static str = "feed";
+    type Config = Config;
+
+    fn config_from_env() -> anyhow::Result<Config> {
+        let celebrity_followers = std::env::var("CELEBRITY_FOLLOWERS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_CELEBRITY_FOLLOWERS);
+        Ok(Config { celebrity_followers })
+    }
+
+    fn new(platform: &Platform, config: Config) -> anyhow::Result<Self> {
+        let db = platform.pool("cs_feed")?;
+        Ok(App {
+            store: platform.media_store(),
+            relay: platform.relay(&db),
+            db,
+            tokens: platform.tokens()?,
+            celebrity_followers: config.celebrity_followers,
+        })
+    }
+
+    fn functions() -> Functions<App> {
+        vec![
+            ("feed-create-post", Http(handler!(App, handlers::create_post))),
+            ("feed-get-post", Http(handler!(App, handlers::get_post))),
+            ("feed-update-post", Http(handler!(App, handlers::update_post))),
+            ("feed-delete-post", Http(handler!(App, handlers::delete_post))),
+            ("feed-like", Http(handler!(App, handlers::like))),
+            ("feed-unlike", Http(handler!(App, handlers::unlike))),
+            ("feed-create-comment", Http(handler!(App, handlers::create_comment))),
+            ("feed-list-comments", Http(handler!(App, handlers::list_comments))),
+            ("feed-delete-comment", Http(handler!(App, handlers::delete_comment))),
+            ("feed-home", Http(handler!(App, handlers::home))),
+            ("feed-user-posts", Http(handler!(App, handlers::user_posts))),
+            ("feed-public", Http(handler!(App, handlers::public))),
+            ("feed-fanout", Sqs(fanout)),
+        ]
+    }
 }
 
 /// The `feed-fanout` function: a batch from the timeline queue.
 pub fn fanout(app: Arc<App>, batch: SqsEvent) -> BoxBatch {
     Box::pin(async move { fanout::consume(&app, batch).await })
-}
-
-pub fn consumers() -> Vec<(&'static str, SqsHandler<App>)> {
-    vec![("feed-fanout", fanout)]
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use cs_db::{GenericClient, Row};
 use cs_http::{Cursor, PageParams};
-use user::repo::{UserRow, USER_COLUMNS};
+use cs_readmodel::UserSummary;
 use uuid::Uuid;
 
 use crate::FeedError;
@@ -18,34 +18,37 @@ pub struct PostRow {
     pub updated_at: DateTime<Utc>,
     pub liked_by_me: bool,
     pub media_id: Option<Uuid>,
-    pub author: UserRow,
+    pub author: UserSummary,
 }
 
-/// Post columns, then the author's (`user::repo::USER_COLUMNS`), then whether `$1` (the
-/// viewer, or NULL) liked it, and the upload.
+/// A post, its author (the user read model, columns `author_*`), and whether `$1` (the
+/// viewer, or NULL) liked it.
 fn post_select() -> String {
     format!(
         "SELECT p.id, p.content, p.media_url, p.like_count, p.comment_count, p.created_at, p.updated_at,
-            {USER_COLUMNS},
-            EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id AND l.user_id = $1), p.media_id
-         FROM posts p JOIN users u ON u.id = p.user_id"
+            p.media_id, {},
+            EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id AND l.user_id = $1) AS liked_by_me
+         FROM posts p JOIN user_summaries a ON a.id = p.user_id",
+        UserSummary::columns("a", "author_")
     )
 }
 
-impl From<&Row> for PostRow {
-    fn from(r: &Row) -> Self {
-        PostRow {
-            id: r.get(0),
-            content: r.get(1),
-            media_url: r.get(2),
-            like_count: r.get(3),
-            comment_count: r.get(4),
-            created_at: r.get(5),
-            updated_at: r.get(6),
-            author: UserRow::at(r, 7),
-            liked_by_me: r.get(18),
-            media_id: r.get(19),
-        }
+impl TryFrom<&Row> for PostRow {
+    type Error = tokio_postgres::Error;
+
+    fn try_from(r: &Row) -> Result<Self, Self::Error> {
+        Ok(PostRow {
+            id: r.try_get("id")?,
+            content: r.try_get("content")?,
+            media_url: r.try_get("media_url")?,
+            like_count: r.try_get("like_count")?,
+            comment_count: r.try_get("comment_count")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+            media_id: r.try_get("media_id")?,
+            liked_by_me: r.try_get("liked_by_me")?,
+            author: UserSummary::from_row(r, "author_")?,
+        })
     }
 }
 
@@ -70,14 +73,19 @@ pub async fn insert_post(
 
 pub async fn post(db: &impl GenericClient, viewer: Option<Uuid>, id: Uuid) -> Result<Option<PostRow>, FeedError> {
     let sql = format!("{} WHERE p.id = $2", post_select());
-    Ok(db.query_opt(&db.prepare_cached(&sql).await?, &[&viewer, &id]).await?.as_ref().map(PostRow::from))
+    Ok(db
+        .query_opt(&db.prepare_cached(&sql).await?, &[&viewer, &id])
+        .await?
+        .as_ref()
+        .map(PostRow::try_from)
+        .transpose()?)
 }
 
 /// The posts with these ids, in the order given (missing ones skipped).
 pub async fn posts(db: &impl GenericClient, viewer: Option<Uuid>, ids: &[Uuid]) -> Result<Vec<PostRow>, FeedError> {
     let sql = format!("{} WHERE p.id = ANY($2)", post_select());
     let rows = db.query(&db.prepare_cached(&sql).await?, &[&viewer, &ids]).await?;
-    let mut found: Vec<PostRow> = rows.iter().map(PostRow::from).collect();
+    let mut found = rows.iter().map(PostRow::try_from).collect::<Result<Vec<_>, _>>()?;
     found.sort_by_key(|p| ids.iter().position(|id| *id == p.id));
     Ok(found)
 }
@@ -144,23 +152,28 @@ pub struct CommentRow {
     pub post_id: Uuid,
     pub content: String,
     pub created_at: DateTime<Utc>,
-    pub author: UserRow,
+    pub author: UserSummary,
 }
 
-/// Comment columns, then the author's (`user::repo::USER_COLUMNS`).
+/// A comment and its author (columns `author_*`).
 fn comment_select() -> String {
-    format!("SELECT c.id, c.post_id, c.content, c.created_at, {USER_COLUMNS} FROM comments c JOIN users u ON u.id = c.user_id")
+    format!(
+        "SELECT c.id, c.post_id, c.content, c.created_at, {} FROM comments c JOIN user_summaries a ON a.id = c.user_id",
+        UserSummary::columns("a", "author_")
+    )
 }
 
-impl From<&Row> for CommentRow {
-    fn from(r: &Row) -> Self {
-        CommentRow {
-            id: r.get(0),
-            post_id: r.get(1),
-            content: r.get(2),
-            created_at: r.get(3),
-            author: UserRow::at(r, 4),
-        }
+impl TryFrom<&Row> for CommentRow {
+    type Error = tokio_postgres::Error;
+
+    fn try_from(r: &Row) -> Result<Self, Self::Error> {
+        Ok(CommentRow {
+            id: r.try_get("id")?,
+            post_id: r.try_get("post_id")?,
+            content: r.try_get("content")?,
+            created_at: r.try_get("created_at")?,
+            author: UserSummary::from_row(r, "author_")?,
+        })
     }
 }
 
@@ -191,7 +204,7 @@ pub async fn insert_comment(
 
 pub async fn comment(db: &impl GenericClient, id: Uuid) -> Result<Option<CommentRow>, FeedError> {
     let sql = format!("{} WHERE c.id = $1", comment_select());
-    Ok(db.query_opt(&db.prepare_cached(&sql).await?, &[&id]).await?.as_ref().map(CommentRow::from))
+    Ok(db.query_opt(&db.prepare_cached(&sql).await?, &[&id]).await?.as_ref().map(CommentRow::try_from).transpose()?)
 }
 
 /// Oldest first, `limit + 1` rows.
@@ -203,7 +216,7 @@ pub async fn comments(db: &impl GenericClient, post: Uuid, page: &PageParams) ->
         comment_select()
     );
     let rows = db.query(&db.prepare_cached(&sql).await?, &[&post, &at, &id, &page.fetch()]).await?;
-    Ok(rows.iter().map(CommentRow::from).collect())
+    Ok(rows.iter().map(CommentRow::try_from).collect::<Result<_, _>>()?)
 }
 
 pub async fn delete_comment(db: &impl GenericClient, id: Uuid, post: Uuid) -> Result<(), FeedError> {
@@ -220,8 +233,9 @@ pub async fn delete_comment(db: &impl GenericClient, id: Uuid, post: Uuid) -> Re
 
 /// Ids of users with these (lower-case) usernames.
 pub async fn users_named(db: &impl GenericClient, names: &[String]) -> Result<Vec<Uuid>, FeedError> {
-    let rows =
-        db.query(&db.prepare_cached("SELECT id FROM users WHERE lower(username) = ANY($1)").await?, &[&names]).await?;
+    let rows = db
+        .query(&db.prepare_cached("SELECT id FROM user_summaries WHERE lower(username) = ANY($1)").await?, &[&names])
+        .await?;
     Ok(rows.iter().map(|r| r.get(0)).collect())
 }
 
@@ -256,13 +270,13 @@ pub async fn home(
                   ORDER BY t.created_at DESC, t.post_id DESC LIMIT $4)
                  UNION
                  (SELECT p.id, p.created_at
-                  FROM users a
+                  FROM user_summaries a
                   CROSS JOIN LATERAL (
                       SELECT id, created_at FROM posts
                       WHERE user_id = a.id AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3))
                       ORDER BY created_at DESC, id DESC LIMIT $4) p
                   WHERE a.followers_count >= $5
-                    AND EXISTS (SELECT 1 FROM followers f WHERE f.user_id = a.id AND f.follower_id = $1))
+                    AND EXISTS (SELECT 1 FROM user_follows f WHERE f.user_id = a.id AND f.follower_id = $1))
                  ORDER BY 2 DESC, 1 DESC LIMIT $4",
             )
             .await?,
@@ -329,8 +343,8 @@ pub async fn fan_out(db: &impl GenericClient, post: Uuid, celebrity: i64) -> Res
             &db.prepare_cached(
                 "INSERT INTO timelines (user_id, post_id, author_id, created_at)
                  SELECT f.follower_id, p.id, p.user_id, p.created_at
-                 FROM posts p JOIN users a ON a.id = p.user_id AND a.followers_count < $2
-                 JOIN followers f ON f.user_id = p.user_id
+                 FROM posts p JOIN user_summaries a ON a.id = p.user_id AND a.followers_count < $2
+                 JOIN user_follows f ON f.user_id = p.user_id
                  WHERE p.id = $1
                  ON CONFLICT DO NOTHING",
             )
@@ -354,11 +368,11 @@ pub async fn backfill(
             &db.prepare_cached(
                 "INSERT INTO timelines (user_id, post_id, author_id, created_at)
                  SELECT $1, p.id, p.user_id, p.created_at
-                 FROM users a CROSS JOIN LATERAL (
+                 FROM user_summaries a CROSS JOIN LATERAL (
                      SELECT id, user_id, created_at FROM posts WHERE user_id = a.id
                      ORDER BY created_at DESC, id DESC LIMIT $3) p
                  WHERE a.id = $2 AND a.followers_count < $4
-                   AND EXISTS (SELECT 1 FROM followers WHERE user_id = $2 AND follower_id = $1)
+                   AND EXISTS (SELECT 1 FROM user_follows WHERE user_id = $2 AND follower_id = $1)
                  ON CONFLICT DO NOTHING",
             )
             .await?,
@@ -373,7 +387,7 @@ pub async fn remove_author(db: &impl GenericClient, reader: Uuid, author: Uuid) 
         .execute(
             &db.prepare_cached(
                 "DELETE FROM timelines WHERE user_id = $1 AND author_id = $2
-                 AND NOT EXISTS (SELECT 1 FROM followers WHERE user_id = $2 AND follower_id = $1)",
+                 AND NOT EXISTS (SELECT 1 FROM user_follows WHERE user_id = $2 AND follower_id = $1)",
             )
             .await?,
             &[&reader, &author],

@@ -1,9 +1,8 @@
 //! The JSON the feed service speaks.
 
 use chrono::{DateTime, Utc};
-use media::MediaView;
+use cs_readmodel::{MediaView, UserSummary};
 use serde::{Deserialize, Serialize};
-use user::wire::UserView;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -32,7 +31,7 @@ pub struct NewCommentBody {
 #[serde(rename_all = "camelCase")]
 pub struct PostView {
     pub id: Uuid,
-    pub author: UserView,
+    pub author: UserSummary,
     pub content: String,
     pub media_url: Option<String>,
     pub like_count: i32,
@@ -50,7 +49,7 @@ impl PostView {
     pub fn new(p: PostRow, media: Option<MediaView>) -> Self {
         PostView {
             id: p.id,
-            author: UserView::public(p.author),
+            author: p.author,
             content: p.content,
             media_url: media.as_ref().and_then(|m| m.url.clone()).or(p.media_url),
             media,
@@ -68,20 +67,14 @@ impl PostView {
 pub struct CommentView {
     pub id: Uuid,
     pub post_id: Uuid,
-    pub author: UserView,
+    pub author: UserSummary,
     pub content: String,
     pub created_at: DateTime<Utc>,
 }
 
 impl From<CommentRow> for CommentView {
     fn from(c: CommentRow) -> Self {
-        CommentView {
-            id: c.id,
-            post_id: c.post_id,
-            author: UserView::public(c.author),
-            content: c.content,
-            created_at: c.created_at,
-        }
+        CommentView { id: c.id, post_id: c.post_id, author: c.author, content: c.content, created_at: c.created_at }
     }
 }
 

@@ -48,5 +48,5 @@ pub async fn get_media(app: &App, req: Request) -> Reply {
     let client = app.db.get().await.map_err(anyhow::Error::from)?;
     let row =
         repo::by_id(&client, id).await?.ok_or_else(|| Problem::not_found("media_not_found", "media not found"))?;
-    json(StatusCode::OK, &crate::view(&app.store, row).await?)
+    json(StatusCode::OK, &cs_readmodel::media_view(&app.store, row).await?)
 }

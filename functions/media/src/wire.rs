@@ -21,19 +21,4 @@ pub struct UploadTicket {
     pub expires_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct MediaView {
-    pub id: Uuid,
-    /// pending | ready | rejected
-    pub status: String,
-    pub content_type: String,
-    pub size: i64,
-    pub width: Option<i32>,
-    pub height: Option<i32>,
-    /// A presigned GET (or CDN URL) once ready.
-    pub url: Option<String>,
-    pub thumbnail_url: Option<String>,
-    /// Why it was rejected.
-    pub reason: Option<String>,
-}
+pub use cs_readmodel::MediaView;

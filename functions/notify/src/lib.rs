@@ -13,12 +13,18 @@ use std::sync::Arc;
 use cs_auth::Tokens;
 use cs_aws::Realtime;
 use cs_db::{Migration, Pool};
-use cs_events::{BoxBatch, BoxJob, ScheduledHandler, SqsEvent, SqsHandler};
-use cs_http::{handler, Handler};
-use cs_mail::{Mailer, SmtpMailer};
+use cs_events::{BoxBatch, BoxJob, SqsEvent};
+use cs_http::handler;
+use cs_mail::Mailer;
+use cs_platform::{
+    Function::{Http, Scheduled, Sqs},
+    Functions, Platform, Service,
+};
 
-pub const MIGRATIONS: &[Migration] =
-    &[Migration { id: "notify/0001_notifications", sql: include_str!("../migrations/0001_notifications.sql") }];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { id: "notify/0001_notifications", sql: include_str!("../migrations/0001_notifications.sql") },
+    Migration { id: "notify/0002_grants", sql: include_str!("../migrations/0002_grants.sql") },
+];
 
 pub struct App {
     pub db: Pool,
@@ -31,29 +37,37 @@ pub struct App {
     pub realtime: Option<Realtime>,
 }
 
-impl App {
-    pub async fn from_env() -> anyhow::Result<Self> {
-        let aws = cs_aws::sdk_config().await;
+impl Service for App {
+    const CRATE: &'static str = "notify";
+    type Config = ();
+
+    fn config_from_env() -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    fn new(platform: &Platform, _: ()) -> anyhow::Result<Self> {
         Ok(App {
-            realtime: Realtime::from_env(&aws),
-            db: cs_db::pool_from_env()?,
-            mailer: Arc::new(SmtpMailer::from_env()?),
-            tokens: Tokens::from_env()?,
-            public_url: std::env::var("PUBLIC_URL").unwrap_or_else(|_| "http://127.0.0.1:3000".into()),
+            realtime: platform.realtime(),
+            db: platform.pool("cs_notify")?,
+            mailer: Arc::new(platform.mailer()?),
+            tokens: platform.tokens()?,
+            public_url: platform.settings.public_url.clone(),
         })
     }
-}
 
-pub fn functions() -> Vec<(&'static str, Handler<App>)> {
-    vec![
-        ("notify-list", handler!(App, handlers::list)),
-        ("notify-unread-count", handler!(App, handlers::unread_count)),
-        ("notify-mark-read", handler!(App, handlers::mark_read)),
-        ("notify-get-preferences", handler!(App, handlers::get_preferences)),
-        ("notify-put-preferences", handler!(App, handlers::put_preferences)),
-        ("notify-unsubscribe", handler!(App, handlers::unsubscribe)),
-        ("notify-unsubscribe-page", handler!(App, handlers::unsubscribe_page)),
-    ]
+    fn functions() -> Functions<App> {
+        vec![
+            ("notify-list", Http(handler!(App, handlers::list))),
+            ("notify-unread-count", Http(handler!(App, handlers::unread_count))),
+            ("notify-mark-read", Http(handler!(App, handlers::mark_read))),
+            ("notify-get-preferences", Http(handler!(App, handlers::get_preferences))),
+            ("notify-put-preferences", Http(handler!(App, handlers::put_preferences))),
+            ("notify-unsubscribe", Http(handler!(App, handlers::unsubscribe))),
+            ("notify-unsubscribe-page", Http(handler!(App, handlers::unsubscribe_page))),
+            ("notify-consumer", Sqs(consume)),
+            ("notify-email-sweep", Scheduled(email_sweep)),
+        ]
+    }
 }
 
 /// The `notify-consumer` function: a batch from the notifications queue.
@@ -61,17 +75,9 @@ pub fn consume(app: Arc<App>, batch: SqsEvent) -> BoxBatch {
     Box::pin(async move { consumer::consume(&app, batch).await })
 }
 
-pub fn consumers() -> Vec<(&'static str, SqsHandler<App>)> {
-    vec![("notify-consumer", consume)]
-}
-
 pub fn email_sweep(app: Arc<App>) -> BoxJob {
     Box::pin(async move {
         let sent = consumer::send_emails(&app, None).await?;
         Ok(serde_json::json!({ "sent": sent }))
     })
-}
-
-pub fn scheduled() -> Vec<(&'static str, ScheduledHandler<App>)> {
-    vec![("notify-email-sweep", email_sweep)]
 }

@@ -95,14 +95,18 @@ pub struct Actor {
 pub async fn actors(db: &impl GenericClient, ids: &[Uuid]) -> anyhow::Result<HashMap<Uuid, Actor>> {
     let rows = db
         .query(
-            &db.prepare_cached("SELECT id, username, display_name, avatar_url FROM users WHERE id = ANY($1)").await?,
+            &db.prepare_cached("SELECT id, username, display_name, avatar_url FROM user_summaries WHERE id = ANY($1)")
+                .await?,
             &[&ids],
         )
         .await?;
-    Ok(rows
-        .iter()
-        .map(|r| (r.get(0), Actor { id: r.get(0), username: r.get(1), display_name: r.get(2), avatar_url: r.get(3) }))
-        .collect())
+    let actor = |r: &cs_db::Row| -> Result<(Uuid, Actor), tokio_postgres::Error> {
+        let id = r.try_get("id")?;
+        let (username, display_name, avatar_url) =
+            (r.try_get("username")?, r.try_get("display_name")?, r.try_get("avatar_url")?);
+        Ok((id, Actor { id, username, display_name, avatar_url }))
+    };
+    Ok(rows.iter().map(actor).collect::<Result<_, _>>()?)
 }
 
 pub async fn unread_count(db: &impl GenericClient, user: Uuid) -> anyhow::Result<i64> {
@@ -167,7 +171,7 @@ pub async fn recipient(db: &impl GenericClient, user: Uuid, kind: Kind) -> anyho
     let row = db
         .query_opt(
             &db.prepare_cached(
-                "SELECT u.email, p.channel FROM users u
+                "SELECT u.email, p.channel FROM user_contacts u
              LEFT JOIN notification_preferences p ON p.user_id = u.id AND p.type = $2
              WHERE u.id = $1",
             )
@@ -175,15 +179,17 @@ pub async fn recipient(db: &impl GenericClient, user: Uuid, kind: Kind) -> anyho
             &[&user, &kind.as_str()],
         )
         .await?;
-    Ok(row.map(|r| Recipient {
-        email: r.get(0),
-        channel: r.get::<_, Option<String>>(1).and_then(|c| Channel::parse(&c)).unwrap_or(kind.default_channel()),
+    let Some(r) = row else { return Ok(None) };
+    let channel: Option<String> = r.try_get("channel")?;
+    Ok(Some(Recipient {
+        email: r.try_get("email")?,
+        channel: channel.and_then(|c| Channel::parse(&c)).unwrap_or(kind.default_channel()),
     }))
 }
 
 pub async fn username(db: &impl GenericClient, user: Uuid) -> anyhow::Result<Option<String>> {
     Ok(db
-        .query_opt(&db.prepare_cached("SELECT username FROM users WHERE id = $1").await?, &[&user])
+        .query_opt(&db.prepare_cached("SELECT username FROM user_summaries WHERE id = $1").await?, &[&user])
         .await?
         .map(|r| r.get(0)))
 }

@@ -2,7 +2,8 @@
 
 use std::{sync::Arc, time::Duration};
 
-use cs_events::{BoxJob, Relay, ScheduledHandler};
+use cs_events::{BoxJob, Relay};
+use cs_platform::{Function::Scheduled, Functions, Platform, Service};
 
 /// Rows younger than this are left to the relay that runs right after their commit.
 pub const MIN_AGE: Duration = Duration::from_secs(10);
@@ -11,11 +12,20 @@ pub struct App {
     pub relay: Relay,
 }
 
-impl App {
-    pub async fn from_env() -> anyhow::Result<Self> {
-        let aws = cs_aws::sdk_config().await;
-        let queue = cs_aws::SqsQueue::new(cs_aws::sqs(&aws), std::env::var("QUEUE_PREFIX").unwrap_or_default());
-        Ok(App { relay: Relay::new(cs_db::pool_from_env()?, Arc::new(queue)) })
+impl Service for App {
+    const CRATE: &'static str = "outbox";
+    type Config = ();
+
+    fn config_from_env() -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    fn new(platform: &Platform, _: ()) -> anyhow::Result<Self> {
+        Ok(App { relay: platform.relay(&platform.pool("cs_outbox")?) })
+    }
+
+    fn functions() -> Functions<App> {
+        vec![("outbox-sweep", Scheduled(sweep))]
     }
 }
 
@@ -24,8 +34,4 @@ pub fn sweep(app: Arc<App>) -> BoxJob {
         let report = app.relay.sweep(MIN_AGE, 1000).await?;
         Ok(serde_json::json!({ "sent": report.sent, "failed": report.failed }))
     })
-}
-
-pub fn scheduled() -> Vec<(&'static str, ScheduledHandler<App>)> {
-    vec![("outbox-sweep", sweep)]
 }

@@ -11,10 +11,11 @@ pub mod wire;
 use std::sync::Arc;
 
 use cs_auth::Tokens;
-use cs_aws::{DynamoRateLimiter, RateLimiter, SqsQueue};
+use cs_aws::RateLimiter;
 use cs_db::{Migration, Pool};
 use cs_events::Relay;
-use cs_http::{handler, Handler};
+use cs_http::handler;
+use cs_platform::{Function::Http, Functions, Platform, Service};
 
 pub use error::UserError;
 pub use limits::LoginLimits;
@@ -22,6 +23,7 @@ pub use limits::LoginLimits;
 pub const MIGRATIONS: &[Migration] = &[
     Migration { id: "user/0001_users", sql: include_str!("../migrations/0001_users.sql") },
     Migration { id: "user/0002_blocks", sql: include_str!("../migrations/0002_blocks.sql") },
+    Migration { id: "user/0003_read_model", sql: include_str!("../migrations/0003_read_model.sql") },
 ];
 
 /// What every user-service function needs, built once per cold start.
@@ -34,40 +36,46 @@ pub struct App {
     pub relay: Relay,
 }
 
-impl App {
-    /// From the environment: `DATABASE_URL`, the JWT key (see `cs_auth::SigningKey::from_env`),
-    /// `RATE_LIMIT_TABLE`, and the `LOGIN_LIMIT_*` settings.
-    pub async fn from_env() -> anyhow::Result<Self> {
-        let aws = cs_aws::sdk_config().await;
-        let table = std::env::var("RATE_LIMIT_TABLE").unwrap_or_else(|_| "connectsphere-rate-limits".into());
-        let queue = SqsQueue::new(cs_aws::sqs(&aws), std::env::var("QUEUE_PREFIX").unwrap_or_default());
-        let db = cs_db::pool_from_env()?;
-        Ok(App {
-            relay: Relay::new(db.clone(), Arc::new(queue)),
-            db,
-            tokens: Tokens::from_env()?,
-            limiter: Arc::new(DynamoRateLimiter::new(cs_aws::dynamodb(&aws), table, "")),
-            limits: LoginLimits::from_env(),
-        })
-    }
+/// The user service's own settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub login_limits: LoginLimits,
 }
 
-/// Every function of this crate by its manifest name: what the local gateway mounts.
-/// Each bin in `src/bin/` runs the same handler on Lambda.
-pub fn functions() -> Vec<(&'static str, Handler<App>)> {
-    vec![
-        ("user-register", handler!(App, handlers::register)),
-        ("user-login", handler!(App, handlers::login)),
-        ("user-get", handler!(App, handlers::get_user)),
-        ("user-update", handler!(App, handlers::update_user)),
-        ("user-follow", handler!(App, handlers::follow)),
-        ("user-unfollow", handler!(App, handlers::unfollow)),
-        ("user-block", handler!(App, handlers::block)),
-        ("user-unblock", handler!(App, handlers::unblock)),
-        ("user-followers", handler!(App, handlers::followers)),
-        ("user-following", handler!(App, handlers::following)),
-        ("auth-refresh", handler!(App, handlers::refresh)),
-        ("auth-logout", handler!(App, handlers::logout)),
-        ("auth-jwks", handler!(App, handlers::jwks)),
-    ]
+impl Service for App {
+    const CRATE: &'static str = "user";
+    type Config = Config;
+
+    fn config_from_env() -> anyhow::Result<Config> {
+        Ok(Config { login_limits: LoginLimits::from_env() })
+    }
+
+    fn new(platform: &Platform, config: Config) -> anyhow::Result<Self> {
+        let db = platform.pool("cs_user")?;
+        Ok(App {
+            relay: platform.relay(&db),
+            db,
+            tokens: platform.tokens()?,
+            limiter: Arc::new(platform.rate_limiter()),
+            limits: config.login_limits,
+        })
+    }
+
+    fn functions() -> Functions<App> {
+        vec![
+            ("user-register", Http(handler!(App, handlers::register))),
+            ("user-login", Http(handler!(App, handlers::login))),
+            ("user-get", Http(handler!(App, handlers::get_user))),
+            ("user-update", Http(handler!(App, handlers::update_user))),
+            ("user-follow", Http(handler!(App, handlers::follow))),
+            ("user-unfollow", Http(handler!(App, handlers::unfollow))),
+            ("user-block", Http(handler!(App, handlers::block))),
+            ("user-unblock", Http(handler!(App, handlers::unblock))),
+            ("user-followers", Http(handler!(App, handlers::followers))),
+            ("user-following", Http(handler!(App, handlers::following))),
+            ("auth-refresh", Http(handler!(App, handlers::refresh))),
+            ("auth-logout", Http(handler!(App, handlers::logout))),
+            ("auth-jwks", Http(handler!(App, handlers::jwks))),
+        ]
+    }
 }

@@ -7,7 +7,7 @@ use user::repo::{self, Direction, NewUser};
 use uuid::Uuid;
 
 async fn db() -> Pool {
-    let url = cs_db::testing::fresh_database(user::MIGRATIONS).await.unwrap();
+    let url = cs_db::testing::fresh_database(&[cs_db::MIGRATIONS, user::MIGRATIONS].concat()).await.unwrap();
     cs_db::connect(&url, 8).unwrap()
 }
 

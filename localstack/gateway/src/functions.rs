@@ -3,9 +3,10 @@
 use std::{collections::HashMap, sync::Arc};
 
 use cs_db::Migration;
-use cs_events::{BoxBatch, BoxJob, ScheduledHandler, SqsEvent, SqsHandler};
-use cs_http::{BoxResponse, Handler};
+use cs_events::{BoxBatch, BoxJob, SqsEvent};
+use cs_http::BoxResponse;
 use cs_manifest::{Manifest, Trigger};
+use cs_platform::{Function, Platform, Service};
 
 pub type Invoke = Arc<dyn Fn(lambda_http::Request) -> BoxResponse + Send + Sync>;
 pub type Consume = Arc<dyn Fn(SqsEvent) -> BoxBatch + Send + Sync>;
@@ -21,33 +22,37 @@ pub struct Functions {
 
 /// Every service's migrations, in the order they must run.
 pub fn migrations() -> Vec<Migration> {
-    [cs_events::MIGRATIONS, user::MIGRATIONS, notify::MIGRATIONS, media::MIGRATIONS, feed::MIGRATIONS, chat::MIGRATIONS]
-        .concat()
-}
-
-/// One service's functions of each kind, sharing one `App`.
-pub struct Service<A> {
-    pub app: A,
-    pub http: Vec<(&'static str, Handler<A>)>,
-    pub sqs: Vec<(&'static str, SqsHandler<A>)>,
-    pub scheduled: Vec<(&'static str, ScheduledHandler<A>)>,
+    [
+        cs_db::MIGRATIONS,
+        cs_events::MIGRATIONS,
+        user::MIGRATIONS,
+        notify::MIGRATIONS,
+        media::MIGRATIONS,
+        feed::MIGRATIONS,
+        chat::MIGRATIONS,
+    ]
+    .concat()
 }
 
 impl Functions {
-    pub fn add<A: Send + Sync + 'static>(&mut self, service: Service<A>) {
-        let app = Arc::new(service.app);
-        for (name, handler) in service.http {
+    /// Builds service `S` as its Lambda would be built, and mounts every function of it.
+    pub fn add<S: Service>(&mut self, platform: &Platform, config: S::Config) -> anyhow::Result<()> {
+        let app = Arc::new(S::new(platform, config)?);
+        for (name, function) in S::functions() {
             let app = Arc::clone(&app);
-            self.http.insert(name.into(), Arc::new(move |req| handler(Arc::clone(&app), req)));
+            match function {
+                Function::Http(handler) => {
+                    self.http.insert(name.into(), Arc::new(move |req| handler(Arc::clone(&app), req)));
+                }
+                Function::Sqs(handler) => {
+                    self.sqs.insert(name.into(), Arc::new(move |batch| handler(Arc::clone(&app), batch)));
+                }
+                Function::Scheduled(handler) => {
+                    self.scheduled.insert(name.into(), Arc::new(move || handler(Arc::clone(&app))));
+                }
+            }
         }
-        for (name, handler) in service.sqs {
-            let app = Arc::clone(&app);
-            self.sqs.insert(name.into(), Arc::new(move |batch| handler(Arc::clone(&app), batch)));
-        }
-        for (name, handler) in service.scheduled {
-            let app = Arc::clone(&app);
-            self.scheduled.insert(name.into(), Arc::new(move || handler(Arc::clone(&app))));
-        }
+        Ok(())
     }
 
     pub fn http(&self, name: &str) -> Option<&Invoke> {

@@ -11,19 +11,16 @@ use axum::{
     response::Response,
     Router as AxumRouter,
 };
-use cs_auth::{SigningKey, Tokens};
-use cs_aws::{DynamoConnections, DynamoRateLimiter, QueueSpec, Realtime, S3Store, SqsQueue};
-use cs_events::Relay;
+use cs_aws::{DynamoConnections, QueueSpec, SqsQueue};
 use cs_http::Problem;
-use cs_mail::SmtpMailer;
 use cs_manifest::{Auth, Manifest, Trigger};
+use cs_platform::{Platform, Service, Settings};
 use http::{HeaderValue, Method, StatusCode};
-use user::LoginLimits;
 
 use crate::{
     authorizer::Authorizer,
     event,
-    functions::{Functions, Service},
+    functions::Functions,
     metrics::Metrics,
     queues::{self, Deliveries},
     routes::{Match, Router},
@@ -34,39 +31,20 @@ use crate::{
 /// API Gateway's own payload limit.
 const MAX_PAYLOAD: usize = 10 * 1024 * 1024;
 
+/// What the local gateway runs with: the platform's shared settings and each service's own
+/// (both read from the environment exactly as a Lambda reads them), and the gateway's own.
 #[derive(Debug, Clone)]
 pub struct GatewayConfig {
-    pub database_url: String,
-    pub pool_size: usize,
-    pub rate_limit_table: String,
-    /// Prefixed to rate-limit keys: tests share the table, not the counters.
-    pub rate_limit_prefix: String,
-    pub login_limits: LoginLimits,
-    pub jwt_key_file: PathBuf,
-    pub access_token_ttl: Duration,
+    pub platform: Settings,
+    pub user: user::Config,
+    pub media: media::Config,
+    pub feed: feed::Config,
     pub frontend_dir: Option<PathBuf>,
     pub cors_origins: Vec<String>,
-    /// Prefixed to queue names: tests share the emulator, not the queues.
-    pub queue_prefix: String,
     /// Overrides every queue's visibility timeout (tests use seconds, not minutes).
     pub visibility_timeout: Option<u32>,
-    /// Where the relay publishes, when not the standard AWS endpoint (tests point it at a
-    /// closed port to see events wait in the outbox).
-    pub relay_sqs_endpoint: Option<String>,
-    pub smtp_url: String,
-    /// The site's address, for links in emails.
-    pub public_url: String,
     /// Poll queues and run schedules (off for tools that only serve HTTP).
     pub background: bool,
-    /// Authors with at least this many followers are merged into timelines on read.
-    pub celebrity_followers: i64,
-    pub media_bucket: String,
-    /// Where browsers send presigned S3 requests; by default this gateway, which fronts
-    /// the emulator's S3 under `/<bucket>/`.
-    pub media_public_endpoint: Option<String>,
-    pub media_limits: media::Limits,
-    /// The DynamoDB table of WebSocket connections.
-    pub connections_table: String,
     /// Where the WebSocket API listens (port 0: any free port).
     pub websocket_addr: SocketAddr,
     pub websocket_idle_timeout: Duration,
@@ -81,20 +59,15 @@ pub fn repo_root() -> PathBuf {
 impl GatewayConfig {
     pub fn from_env() -> anyhow::Result<Self> {
         let var = |k: &str| std::env::var(k).ok();
-        let root = repo_root();
+        let mut platform = Settings::from_env()?;
+        // Many requests at once here, where a Lambda serves one.
+        platform.pool_size = var("DATABASE_POOL_SIZE").and_then(|v| v.parse().ok()).unwrap_or(16);
         Ok(GatewayConfig {
-            database_url: var("DATABASE_URL")
-                .ok_or_else(|| anyhow::anyhow!("DATABASE_URL is not set (run `make services`)"))?,
-            pool_size: var("DATABASE_POOL_SIZE").and_then(|v| v.parse().ok()).unwrap_or(16),
-            rate_limit_table: var("RATE_LIMIT_TABLE").unwrap_or_else(|| "connectsphere-rate-limits".into()),
-            rate_limit_prefix: String::new(),
-            login_limits: LoginLimits::from_env(),
-            jwt_key_file: var("JWT_PRIVATE_KEY_FILE")
-                .map_or_else(|| root.join(".local/jwt-private.pem"), PathBuf::from),
-            access_token_ttl: Duration::from_secs(
-                var("ACCESS_TOKEN_TTL_SECONDS").and_then(|v| v.parse().ok()).unwrap_or(900),
-            ),
-            frontend_dir: Some(var("FRONTEND_DIST").map_or_else(|| root.join("frontend/dist"), PathBuf::from)),
+            platform,
+            user: user::App::config_from_env()?,
+            media: media::App::config_from_env()?,
+            feed: feed::App::config_from_env()?,
+            frontend_dir: Some(var("FRONTEND_DIST").map_or_else(|| repo_root().join("frontend/dist"), PathBuf::from)),
             cors_origins: var("CORS_ORIGINS")
                 .unwrap_or_else(|| {
                     "http://localhost:5173,http://127.0.0.1:5173,http://localhost:3000,http://127.0.0.1:3000".into()
@@ -103,25 +76,14 @@ impl GatewayConfig {
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty())
                 .collect(),
-            queue_prefix: var("QUEUE_PREFIX").unwrap_or_default(),
             visibility_timeout: None,
-            relay_sqs_endpoint: None,
-            smtp_url: var("SMTP_URL").unwrap_or_else(|| "smtp://127.0.0.1:1025".into()),
-            public_url: var("PUBLIC_URL").unwrap_or_else(|| "http://127.0.0.1:3000".into()),
             background: true,
-            media_bucket: var("MEDIA_BUCKET").unwrap_or_else(|| "connectsphere-media".into()),
-            media_public_endpoint: var("MEDIA_PUBLIC_ENDPOINT"),
-            media_limits: media::Limits::from_env(),
-            connections_table: var("CONNECTIONS_TABLE").unwrap_or_else(|| cs_aws::DEFAULT_CONNECTIONS_TABLE.into()),
             websocket_addr: SocketAddr::from((
                 [127, 0, 0, 1],
                 var("WEBSOCKET_PORT").and_then(|p| p.parse().ok()).unwrap_or(Manifest::load()?.websocket.local_port),
             )),
             websocket_idle_timeout: websocket::IDLE_TIMEOUT,
             websocket_hard_timeout: websocket::HARD_TIMEOUT,
-            celebrity_followers: var("CELEBRITY_FOLLOWERS")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(feed::DEFAULT_CELEBRITY_FOLLOWERS),
         })
     }
 }
@@ -146,119 +108,23 @@ impl Gateway {
     /// Builds every function's app once, provisions the local AWS resources they use, and
     /// reads the JWKS from the jwks function as API Gateway's authorizer would.
     /// `websocket_endpoint` is where the WebSocket API's management API answers.
-    pub async fn build(config: GatewayConfig, websocket_endpoint: &str) -> anyhow::Result<Self> {
+    pub async fn build(mut config: GatewayConfig, websocket_endpoint: &str) -> anyhow::Result<Self> {
         let manifest = Manifest::load()?;
-        let db = cs_db::connect(&config.database_url, config.pool_size)?;
-        let aws = cs_aws::sdk_config().await;
+        config.platform.websocket_endpoint = Some(websocket_endpoint.to_string());
+        let platform = Platform::new(config.platform.clone()).await;
+        provision(&platform, &manifest, &config).await;
 
-        let limiter =
-            DynamoRateLimiter::new(cs_aws::dynamodb(&aws), &config.rate_limit_table, &config.rate_limit_prefix);
-        if let Err(err) = limiter.ensure_table().await {
-            tracing::warn!(error = ?err, "could not create the rate-limit table; logins will not be limited");
-        }
-        let queue = Arc::new(SqsQueue::new(cs_aws::sqs(&aws), &config.queue_prefix));
-        for q in &manifest.queues {
-            let spec = QueueSpec {
-                name: &q.name,
-                visibility_timeout: config.visibility_timeout.unwrap_or(q.visibility_timeout),
-                max_receive_count: q.max_receive_count,
-            };
-            if let Err(err) = queue.ensure(spec).await {
-                tracing::warn!(queue = %q.name, error = format!("{err:#}"), "could not create the queue");
-            }
-        }
-        let store = S3Store::new(&aws, &config.media_bucket, config.media_public_endpoint.as_deref());
-        let media_queue = async { queue.arn(&queue.url("media").await?).await };
-        match media_queue.await {
-            Ok(arn) => {
-                if let Err(err) = store.ensure_bucket(&arn, media::UPLOAD_PREFIX, &config.cors_origins).await {
-                    tracing::warn!(error = format!("{err:#}"), "could not set up the media bucket");
-                }
-            }
-            Err(err) => tracing::warn!(error = format!("{err:#}"), "no media queue; uploads will not be processed"),
-        }
-        let realtime = Realtime::new(&aws, &config.connections_table, websocket_endpoint);
-        let connections = DynamoConnections::new(cs_aws::dynamodb(&aws), &config.connections_table);
-        if let Err(err) = connections.ensure_table().await {
-            tracing::warn!(error = format!("{err:#}"), "could not create the connections table; chat will not work");
-        }
-        let relay_queue = match &config.relay_sqs_endpoint {
-            Some(endpoint) => Arc::new(SqsQueue::new(
-                aws_sdk_sqs::Client::from_conf(aws_sdk_sqs::config::Builder::from(&aws).endpoint_url(endpoint).build()),
-                &config.queue_prefix,
-            )),
-            None => Arc::clone(&queue),
-        };
-        let relay = Relay::new(db.clone(), relay_queue);
-
-        let tokens = Tokens::new(
-            SigningKey::load_or_generate(&config.jwt_key_file)?,
-            &manifest.http.jwt_issuer,
-            &manifest.http.jwt_audience,
-            config.access_token_ttl,
-        );
-        let jwks = tokens.jwks();
         let mut functions = Functions::default();
-        functions.add(Service {
-            app: user::App {
-                db: db.clone(),
-                tokens: tokens.clone(),
-                limiter: Arc::new(limiter),
-                limits: config.login_limits,
-                relay: relay.clone(),
-            },
-            http: user::functions(),
-            sqs: vec![],
-            scheduled: vec![],
-        });
-        functions.add(Service {
-            app: media::App { db: db.clone(), store: store.clone(), limits: config.media_limits },
-            http: media::functions(),
-            sqs: media::consumers(),
-            scheduled: vec![],
-        });
-        functions.add(Service {
-            app: feed::App {
-                db: db.clone(),
-                relay: relay.clone(),
-                tokens: tokens.clone(),
-                celebrity_followers: config.celebrity_followers,
-                store: store.clone(),
-            },
-            http: feed::functions(),
-            sqs: feed::consumers(),
-            scheduled: vec![],
-        });
-        functions.add(Service {
-            app: chat::App::new(db.clone(), relay.clone(), tokens.clone(), realtime.clone()),
-            http: chat::functions(),
-            sqs: vec![],
-            scheduled: vec![],
-        });
-        functions.add(Service {
-            app: notify::App {
-                db: db.clone(),
-                mailer: Arc::new(SmtpMailer::new(&config.smtp_url, "ConnectSphere <no-reply@connectsphere.dev>")?),
-                tokens,
-                public_url: config.public_url.clone(),
-                realtime: Some(realtime),
-            },
-            http: notify::functions(),
-            sqs: notify::consumers(),
-            scheduled: notify::scheduled(),
-        });
-        functions.add(Service {
-            app: outbox::App { relay },
-            http: vec![],
-            sqs: vec![],
-            scheduled: outbox::scheduled(),
-        });
-        functions.add(Service {
-            app: api_docs::App::new()?,
-            http: api_docs::functions(),
-            sqs: vec![],
-            scheduled: vec![],
-        });
+        functions.add::<user::App>(&platform, config.user.clone())?;
+        functions.add::<media::App>(&platform, config.media.clone())?;
+        functions.add::<feed::App>(&platform, config.feed.clone())?;
+        functions.add::<chat::App>(&platform, ())?;
+        functions.add::<notify::App>(&platform, ())?;
+        functions.add::<outbox::App>(&platform, ())?;
+        functions.add::<api_docs::App>(&platform, ())?;
+        let queue = platform.queue();
+        let db = platform.pool("cs_services")?;
+        let jwks = platform.tokens()?.jwks();
         functions.check_against(&manifest)?;
 
         let metrics = Arc::new(Metrics::default());
@@ -278,8 +144,10 @@ impl Gateway {
             Arc::clone(&metrics),
         )?);
         let authorizer = Authorizer::from_jwks(&jwks, &manifest.http.jwt_issuer, &manifest.http.jwt_audience)?;
-        let s3_proxy = match (&config.media_public_endpoint, std::env::var("AWS_ENDPOINT_URL")) {
-            (Some(_), Ok(upstream)) => Some((format!("/{}/", config.media_bucket), upstream, reqwest::Client::new())),
+        let s3_proxy = match (&config.platform.media_public_endpoint, std::env::var("AWS_ENDPOINT_URL")) {
+            (Some(_), Ok(upstream)) => {
+                Some((format!("/{}/", config.platform.media_bucket), upstream, reqwest::Client::new()))
+            }
             _ => None,
         };
         Ok(Gateway {
@@ -511,6 +379,40 @@ impl Gateway {
     }
 }
 
+/// Creates the AWS resources the functions use (in AWS the CDK app does): the rate-limit and
+/// connections tables, the manifest's queues, and the media bucket notifying its queue. A
+/// failure is logged, not fatal: the rest of the platform still serves.
+async fn provision(platform: &Platform, manifest: &Manifest, config: &GatewayConfig) {
+    if let Err(err) = platform.rate_limiter().ensure_table().await {
+        tracing::warn!(error = format!("{err:#}"), "could not create the rate-limit table; logins will not be limited");
+    }
+    let connections = DynamoConnections::new(cs_aws::dynamodb(&platform.aws), &platform.settings.connections_table);
+    if let Err(err) = connections.ensure_table().await {
+        tracing::warn!(error = format!("{err:#}"), "could not create the connections table; chat will not work");
+    }
+    let queue = platform.queue();
+    for q in &manifest.queues {
+        let spec = QueueSpec {
+            name: &q.name,
+            visibility_timeout: config.visibility_timeout.unwrap_or(q.visibility_timeout),
+            max_receive_count: q.max_receive_count,
+        };
+        if let Err(err) = queue.ensure(spec).await {
+            tracing::warn!(queue = %q.name, error = format!("{err:#}"), "could not create the queue");
+        }
+    }
+    let media_queue = async { queue.arn(&queue.url("media").await?).await };
+    match media_queue.await {
+        Ok(arn) => {
+            let store = platform.media_store();
+            if let Err(err) = store.ensure_bucket(&arn, media::UPLOAD_PREFIX, &config.cors_origins).await {
+                tracing::warn!(error = format!("{err:#}"), "could not set up the media bucket");
+            }
+        }
+        Err(err) => tracing::warn!(error = format!("{err:#}"), "no media queue; uploads will not be processed"),
+    }
+}
+
 /// Forwards a (presigned) S3 request to the emulator, as browsers would send it to S3.
 async fn proxy(client: &reqwest::Client, upstream: &str, req: Request) -> Response {
     let (parts, body) = req.into_parts();
@@ -590,8 +492,8 @@ pub async fn spawn(mut config: GatewayConfig, addr: SocketAddr) -> anyhow::Resul
     let background = config.background;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    if config.media_public_endpoint.is_none() && std::env::var_os("AWS_ENDPOINT_URL").is_some() {
-        config.media_public_endpoint = Some(format!("http://{addr}"));
+    if config.platform.media_public_endpoint.is_none() && std::env::var_os("AWS_ENDPOINT_URL").is_some() {
+        config.platform.media_public_endpoint = Some(format!("http://{addr}"));
     }
     let ws_listener = tokio::net::TcpListener::bind(config.websocket_addr).await?;
     let ws_addr = ws_listener.local_addr()?;

@@ -7,7 +7,7 @@ mod realtime;
 mod s3;
 mod sqs;
 
-pub use rate_limit::{Decision, DynamoRateLimiter, RateLimiter};
+pub use rate_limit::{Clock, Decision, DynamoRateLimiter, RateLimiter};
 pub use realtime::{
     ApiGatewayPush, ConnectionRegistry, DynamoConnections, Push, PushError, Realtime, DEFAULT_CONNECTIONS_TABLE,
 };

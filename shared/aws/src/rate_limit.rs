@@ -1,4 +1,10 @@
-use std::time::Duration;
+use std::{
+    sync::{
+        atomic::{AtomicI64, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 
 use anyhow::Context;
 use async_trait::async_trait;
@@ -23,6 +29,39 @@ pub trait RateLimiter: Send + Sync {
     async fn hit(&self, key: &str, limit: u32, window: Duration) -> anyhow::Result<Decision>;
 }
 
+/// Seconds since the epoch: the system's, or a time a test sets and moves.
+#[derive(Clone, Default)]
+pub struct Clock(Option<Arc<AtomicI64>>);
+
+impl Clock {
+    pub fn fixed(unix_seconds: i64) -> Self {
+        Clock(Some(Arc::new(AtomicI64::new(unix_seconds))))
+    }
+
+    /// Moves a fixed clock (a system clock is left as it is).
+    pub fn set(&self, unix_seconds: i64) {
+        if let Some(t) = &self.0 {
+            t.store(unix_seconds, Ordering::SeqCst);
+        }
+    }
+
+    pub fn now(&self) -> i64 {
+        match &self.0 {
+            Some(t) => t.load(Ordering::SeqCst),
+            None => chrono::Utc::now().timestamp(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Some(_) => write!(f, "Clock::fixed({})", self.now()),
+            None => f.write_str("Clock::system"),
+        }
+    }
+}
+
 /// Fixed-window counters in a DynamoDB table (`pk` string key, `expiresAt` TTL): one atomic
 /// `UpdateItem ... ADD` per attempt, so concurrent Lambdas share the count.
 #[derive(Clone)]
@@ -31,11 +70,12 @@ pub struct DynamoRateLimiter {
     table: String,
     /// Prefixed to every key: lets tests share a table without sharing counters.
     prefix: String,
+    clock: Clock,
 }
 
 impl DynamoRateLimiter {
-    pub fn new(client: Client, table: impl Into<String>, prefix: impl Into<String>) -> Self {
-        DynamoRateLimiter { client, table: table.into(), prefix: prefix.into() }
+    pub fn new(client: Client, table: impl Into<String>, prefix: impl Into<String>, clock: Clock) -> Self {
+        DynamoRateLimiter { client, table: table.into(), prefix: prefix.into(), clock }
     }
 
     /// Creates the table when it does not exist (local runs; in AWS the CDK app owns it).
@@ -47,7 +87,7 @@ impl DynamoRateLimiter {
 #[async_trait]
 impl RateLimiter for DynamoRateLimiter {
     async fn hit(&self, key: &str, limit: u32, window: Duration) -> anyhow::Result<Decision> {
-        let now = chrono::Utc::now().timestamp();
+        let now = self.clock.now();
         let window_secs = i64::try_from(window.as_secs().max(1)).unwrap_or(60);
         let start = now - now.rem_euclid(window_secs);
         let end = start + window_secs;

@@ -5,8 +5,6 @@ use tokio_postgres::{error::SqlState, NoTls};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    #[error("DATABASE_URL is not set")]
-    NoUrl,
     #[error("invalid DATABASE_URL: {0}")]
     BadUrl(#[source] tokio_postgres::Error),
     #[error("building the pool: {0}")]
@@ -16,16 +14,21 @@ pub enum DbError {
 /// A pool over `url`. Lambda runs one request at a time per instance, so `max_size` is small
 /// there; the local gateway serves many at once and asks for more.
 pub fn connect(url: &str, max_size: usize) -> Result<Pool, DbError> {
-    let config = tokio_postgres::Config::from_str(url).map_err(DbError::BadUrl)?;
-    let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
-    Pool::builder(manager).max_size(max_size).build().map_err(|e| DbError::Build(e.to_string()))
+    pool(tokio_postgres::Config::from_str(url).map_err(DbError::BadUrl)?, max_size)
 }
 
-/// The pool of `DATABASE_URL`, sized by `DATABASE_POOL_SIZE` (default 2).
-pub fn pool_from_env() -> Result<Pool, DbError> {
-    let url = std::env::var("DATABASE_URL").map_err(|_| DbError::NoUrl)?;
-    let size = std::env::var("DATABASE_POOL_SIZE").ok().and_then(|s| s.parse().ok()).unwrap_or(2);
-    connect(&url, size)
+/// A pool over `url` whose sessions act as `role` (set at connection start), so that what the
+/// role was granted is all its queries can touch.
+pub fn connect_as(url: &str, role: &str, max_size: usize) -> Result<Pool, DbError> {
+    let mut config = tokio_postgres::Config::from_str(url).map_err(DbError::BadUrl)?;
+    let options = format!("{} -c role={role}", config.get_options().unwrap_or_default());
+    config.options(options.trim());
+    pool(config, max_size)
+}
+
+fn pool(config: tokio_postgres::Config, max_size: usize) -> Result<Pool, DbError> {
+    let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    Pool::builder(manager).max_size(max_size).build().map_err(|e| DbError::Build(e.to_string()))
 }
 
 /// The name of the unique constraint `err` violated, if that is what happened.

@@ -11,6 +11,10 @@ use crate::{migrate, migrate::hex, Migration};
 /// Reads `.local/env` (written by `make services`) for variables not already set, so that
 /// a bare `cargo test` finds Postgres and the AWS emulator.
 pub fn load_local_env() {
+    // The key the local gateway signs with, wherever a test runs from.
+    if std::env::var_os("JWT_PRIVATE_KEY_FILE").is_none() {
+        std::env::set_var("JWT_PRIVATE_KEY_FILE", concat!(env!("CARGO_MANIFEST_DIR"), "/../../.local/jwt-private.pem"));
+    }
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.local/env");
     for line in std::fs::read_to_string(path).unwrap_or_default().lines() {
         let line = line.trim().trim_start_matches("export ");

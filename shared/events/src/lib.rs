@@ -22,5 +22,7 @@ pub use relay::{Queue, Relay, SweepReport};
 
 pub use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 
-pub const MIGRATIONS: &[cs_db::Migration] =
-    &[cs_db::Migration { id: "events/0001_outbox", sql: include_str!("../migrations/0001_outbox.sql") }];
+pub const MIGRATIONS: &[cs_db::Migration] = &[
+    cs_db::Migration { id: "events/0001_outbox", sql: include_str!("../migrations/0001_outbox.sql") },
+    cs_db::Migration { id: "events/0002_grants", sql: include_str!("../migrations/0002_grants.sql") },
+];

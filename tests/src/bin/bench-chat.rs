@@ -263,8 +263,8 @@ async fn main() -> anyhow::Result<()> {
     );
 
     let mut config = GatewayConfig::from_env()?;
-    config.database_url = url.clone();
-    config.pool_size = 16;
+    config.platform.database_url = url.clone();
+    config.platform.pool_size = 16;
     config.frontend_dir = None;
     config.background = false;
     config.websocket_addr = "127.0.0.1:0".parse()?;

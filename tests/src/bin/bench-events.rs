@@ -165,8 +165,8 @@ async fn main() -> anyhow::Result<()> {
 
     // 4. End to end through the gateway's poller: outbox → relay → SQS → consumer → row.
     let mut config = GatewayConfig::from_env()?;
-    config.database_url = url.clone();
-    config.queue_prefix = prefix.clone();
+    config.platform.database_url = url.clone();
+    config.platform.queue_prefix = prefix.clone();
     config.frontend_dir = None;
     let _gateway = spawn(config, "127.0.0.1:0".parse()?).await?;
     let relay = Relay::new(pool.clone(), Arc::new(SqsQueue::new(cs_aws::sqs(&aws), &prefix)));

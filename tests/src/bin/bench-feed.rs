@@ -191,11 +191,11 @@ async fn main() -> anyhow::Result<()> {
     );
 
     let mut config = GatewayConfig::from_env()?;
-    config.database_url = url.clone();
-    config.pool_size = 16;
+    config.platform.database_url = url.clone();
+    config.platform.pool_size = 16;
     config.frontend_dir = None;
     config.background = false;
-    config.celebrity_followers = CELEBRITY_THRESHOLD;
+    config.feed.celebrity_followers = CELEBRITY_THRESHOLD;
     let running = spawn(config, "127.0.0.1:0".parse::<SocketAddr>()?).await?;
     let base = running.url();
     let tokens = Tokens::new(

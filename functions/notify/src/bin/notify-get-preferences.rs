@@ -1,8 +1,0 @@
-use notify::{handlers, App};
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    cs_http::init_tracing();
-    let app = App::from_env().await?;
-    cs_http::run(app, cs_http::handler!(App, handlers::get_preferences)).await
-}
