@@ -21,6 +21,7 @@ export function build(opts: BuildOptions = {}) {
   const manifest = opts.manifest ?? loadManifest();
   const names = stackNames(cfg.stage);
   const flag = (k: string) => get(k) === true || get(k) === 'true';
+  if (flag('samLocal') && flag('requireBuiltAssets')) throw new Error('-c samLocal=true is for sam local only, never for a deploy');
   const main = new ConnectSphereStack(app, names.main, {
     stackName: names.main,
     description: `ConnectSphere ${cfg.stage}: APIs, functions, queues, tables, buckets, CDN, database`,
@@ -28,6 +29,7 @@ export function build(opts: BuildOptions = {}) {
     manifest,
     placeholderAssets: flag('placeholderAssets'),
     requireBuiltAssets: flag('requireBuiltAssets'),
+    samLocal: flag('samLocal'),
     terminationProtection: cfg.prod,
   });
   const alarms = new AlarmsStack(app, names.alarms, {

@@ -2,6 +2,10 @@
 // the manifest brings each one. Values come from the stack's resources.
 import type { FunctionSpec, Use } from './manifest';
 
+/** Declared (empty) only in templates for `sam local` (-c samLocal=true): SAM passes a
+ *  variable from localstack/sam-env.json to a function only if the template declares it. */
+export const SAM_LOCAL_VARS = ['DATABASE_URL', 'AWS_ENDPOINT_URL', 'SMTP_URL', 'JWT_PRIVATE_KEY'];
+
 export interface EnvironmentSources {
   stage: string;
   queuePrefix: string;
@@ -15,6 +19,7 @@ export interface EnvironmentSources {
   smtp: { urlSecretArn: string; mailFrom: string };
   queueUrls: Record<string, string>;
   opensearchUrl?: string;
+  samLocal?: boolean;
 }
 
 /** `QUEUE_URL_<NAME>`, as shared/aws/src/sqs.rs looks it up. */
@@ -67,5 +72,6 @@ export function environmentFor(fn: FunctionSpec, uses: Use[], s: EnvironmentSour
         break;
     }
   }
+  if (s.samLocal) for (const v of SAM_LOCAL_VARS) env[v] ??= '';
   return env;
 }

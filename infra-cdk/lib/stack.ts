@@ -46,6 +46,8 @@ export interface ConnectSphereStackProps extends StackProps {
   placeholderAssets: boolean;
   /** Fail when a crate's `target/lambda/<crate>/bootstrap` is missing (deploys). */
   requireBuiltAssets?: boolean;
+  /** Declare the variables `sam local` fills from localstack/sam-env.json (never deploy this). */
+  samLocal?: boolean;
 }
 
 /** Where cargo-lambda writes a crate's binary: `target/lambda/<crate>/bootstrap`. */
@@ -380,6 +382,7 @@ export class ConnectSphereStack extends Stack {
       smtp: { urlSecretArn: smtpSecret.secretArn, mailFrom: cfg.mailFrom },
       queueUrls: Object.fromEntries([...this.queues].map(([k, q]) => [k, q.queue.queueUrl])),
       opensearchUrl: search ? `https://${search.domainEndpoint}` : undefined,
+      samLocal: props.samLocal,
     };
 
     for (const crate of crates(manifest)) {

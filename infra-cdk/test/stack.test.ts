@@ -380,3 +380,15 @@ describe('IAM', () => {
     assert.deepEqual(feedS3, ['s3:GetObject']);
   });
 });
+
+describe('sam local', () => {
+  it('-c samLocal=true declares the variables localstack/sam-env.json fills; the deployable template does not', () => {
+    const s = synth({ stage: 'dev', samLocal: true });
+    const vars = s.mainJson.Resources[lambdaId(s, 'user-login')].Properties.Environment.Variables;
+    for (const v of ['DATABASE_URL', 'AWS_ENDPOINT_URL', 'SMTP_URL', 'JWT_PRIVATE_KEY']) assert.equal(vars[v], '', v);
+    const samEnv = JSON.parse(fs.readFileSync(`${__dirname}/../../localstack/sam-env.json`, 'utf8'));
+    for (const v of Object.keys(samEnv.Parameters)) assert.ok(v in vars, `${v} of sam-env.json is declared in the template`);
+    const deployable = dev.mainJson.Resources[lambdaId(dev, 'user-login')].Properties.Environment.Variables;
+    assert.equal(deployable.AWS_ENDPOINT_URL, undefined);
+  });
+});
