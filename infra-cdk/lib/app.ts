@@ -32,14 +32,16 @@ export function build(opts: BuildOptions = {}) {
     samLocal: flag('samLocal'),
     terminationProtection: cfg.prod,
   });
-  const alarms = new AlarmsStack(app, names.alarms, {
-    stackName: names.alarms,
-    description: `ConnectSphere ${cfg.stage}: alarms on functions and queues`,
-    cfg,
-    manifest,
-  });
-  alarms.addStackDependency(main);
-  for (const stack of [main, alarms]) {
+  const alarms = cfg.alarms
+    ? new AlarmsStack(app, names.alarms, {
+        stackName: names.alarms,
+        description: `ConnectSphere ${cfg.stage}: alarms on functions and queues`,
+        cfg,
+        manifest,
+      })
+    : undefined;
+  alarms?.addStackDependency(main);
+  for (const stack of alarms ? [main, alarms] : [main]) {
     // The monitoring config discovers resources by these tags.
     Tags.of(stack).add('app', 'connectsphere');
     Tags.of(stack).add('stage', cfg.stage);

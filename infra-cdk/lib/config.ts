@@ -20,6 +20,11 @@ export interface StageConfig {
   opensearch: boolean;
   /** Where the web app is served (`-c publicUrl=https://…`); the web CDN otherwise. */
   publicUrl?: string;
+  /** EventBridge schedules enabled (`-c schedules=false` disables the rules, so an idle dev
+   *  database can pause: the outbox sweep connects to it every minute). */
+  schedules: boolean;
+  /** Deploy the alarms stack (`-c alarms=false` skips it: about $0.10 per alarm-month). */
+  alarms: boolean;
   /** Alarm notifications by email (`-c alarmEmail=ops@…`). */
   alarmEmail?: string;
   mailFrom: string;
@@ -41,12 +46,15 @@ export function stageConfig(get: (key: string) => unknown): StageConfig {
     logRetention: prod ? logs.RetentionDays.THREE_MONTHS : logs.RetentionDays.TWO_WEEKS,
     removalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     backupRetention: Duration.days(prod ? 14 : 1),
-    // Aurora PostgreSQL 16.3+ may scale to 0 ACU and pause when idle.
-    dbMinCapacity: prod ? 0.5 : 0,
+    // Aurora PostgreSQL 16.3+ may scale to 0 ACU and pause when idle; not behind RDS Proxy,
+    // whose connections keep it awake (and which the auto-pause feature does not support).
+    dbMinCapacity: prod || flag('rdsProxy', false) ? 0.5 : 0,
     dbMaxCapacity: prod ? 16 : 2,
     rdsProxy: flag('rdsProxy', false),
     opensearch: flag('opensearch', false),
     publicUrl: str('publicUrl'),
+    schedules: flag('schedules', true),
+    alarms: flag('alarms', true),
     alarmEmail: str('alarmEmail'),
     mailFrom: str('mailFrom') ?? 'ConnectSphere <no-reply@connectsphere.dev>',
   };

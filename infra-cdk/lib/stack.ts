@@ -63,11 +63,13 @@ export class ConnectSphereStack extends Stack {
   readonly httpApi: apigwv2.HttpApi;
   readonly webSocketApi: apigwv2.WebSocketApi;
   readonly manifest: Manifest;
+  readonly cfg: StageConfig;
 
   constructor(scope: Construct, id: string, props: ConnectSphereStackProps) {
     super(scope, id, props);
     const { cfg, manifest } = props;
     this.manifest = manifest;
+    this.cfg = cfg;
     const retain = cfg.removalPolicy;
 
     // ---- network: the database lives in isolated subnets; functions that use it run in
@@ -103,7 +105,7 @@ export class ConnectSphereStack extends Stack {
 
     // ---- Postgres: Aurora Serverless v2, credentials in Secrets Manager.
     const clusterIdentifier = `connectsphere-${cfg.stage}`;
-    const dbLogs = new logs.LogGroup(this, 'DbLogs', {
+    const dbLogs = cfg.prod && new logs.LogGroup(this, 'DbLogs', {
       logGroupName: `/aws/rds/cluster/${clusterIdentifier}/postgresql`,
       retention: cfg.logRetention,
       removalPolicy: retain,
@@ -126,10 +128,11 @@ export class ConnectSphereStack extends Stack {
       deletionProtection: cfg.prod,
       backup: { retention: cfg.backupRetention, preferredWindow: '02:00-03:00' },
       preferredMaintenanceWindow: 'sun:03:30-sun:04:30',
-      cloudwatchLogsExports: ['postgresql'],
+      // Exporting logs can hold capacity above the minimum: dev exports none, so it can pause.
+      cloudwatchLogsExports: cfg.prod ? ['postgresql'] : [],
       removalPolicy: cfg.prod ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
     });
-    db.node.addDependency(dbLogs);
+    if (dbLogs) db.node.addDependency(dbLogs);
     const dbSecret = db.secret!;
     let dbHost = db.clusterEndpoint.hostname;
     if (cfg.rdsProxy) {
@@ -497,6 +500,7 @@ export class ConnectSphereStack extends Stack {
         new events.Rule(this, `Schedule-${spec.name}`, {
           description: `${spec.name}: ${t.expression}`,
           schedule: events.Schedule.expression(t.expression),
+          enabled: this.cfg.schedules,
           targets: [new targets.LambdaFunction(fn, { retryAttempts: 2 })],
         });
         break;

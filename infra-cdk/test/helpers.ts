@@ -14,7 +14,7 @@ export const CONTEXT = {
 export interface Synth {
   built: ReturnType<typeof build>;
   main: Template;
-  alarms: Template;
+  alarms: Template | undefined;
   mainJson: any;
   report: any;
   outdir: string;
@@ -31,7 +31,7 @@ export function synth(context: Record<string, unknown> = {}, manifest?: Manifest
   return {
     built,
     main: Template.fromJSON(mainJson),
-    alarms: Template.fromJSON(assembly.getStackByName(built.alarms.stackName).template),
+    alarms: built.alarms && Template.fromJSON(assembly.getStackByName(built.alarms.stackName).template),
     mainJson,
     report: fs.existsSync(reportFile) ? JSON.parse(fs.readFileSync(reportFile, 'utf8')) : undefined,
     outdir,

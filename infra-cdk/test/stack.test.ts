@@ -272,16 +272,16 @@ describe('alarms and limits', () => {
   it('alarms on every function\'s errors and throttles, every DLQ\'s depth and every queue\'s age', () => {
     for (const f of manifest.functions) {
       for (const metric of ['Errors', 'Throttles']) {
-        dev.alarms.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        dev.alarms!.hasResourceProperties('AWS::CloudWatch::Alarm', {
           MetricName: metric, Namespace: 'AWS/Lambda', Dimensions: [{ Name: 'FunctionName', Value: fnName(f.name) }],
         });
       }
     }
     for (const q of manifest.queues) {
-      dev.alarms.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      dev.alarms!.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: `connectsphere-dev-${q.name}-dlq` }],
       });
-      dev.alarms.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      dev.alarms!.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'ApproximateAgeOfOldestMessage', Dimensions: [{ Name: 'QueueName', Value: `connectsphere-dev-${q.name}` }],
       });
     }
@@ -381,9 +381,18 @@ describe('IAM', () => {
   });
 });
 
-describe('sam local', () => {
+describe('flags', () => {
+  let cheap: Synth;
+  it('-c schedules=false disables the rules and -c alarms=false drops the alarms stack (cheap idle dev)', () => {
+    const s = synth({ stage: 'dev', schedules: false, alarms: false, samLocal: true });
+    s.main.hasResourceProperties('AWS::Events::Rule', { State: 'DISABLED' });
+    dev.main.hasResourceProperties('AWS::Events::Rule', { State: 'ENABLED' });
+    assert.equal(s.alarms, undefined);
+    cheap = s;
+  });
+
   it('-c samLocal=true declares the variables localstack/sam-env.json fills; the deployable template does not', () => {
-    const s = synth({ stage: 'dev', samLocal: true });
+    const s = cheap;
     const vars = s.mainJson.Resources[lambdaId(s, 'user-login')].Properties.Environment.Variables;
     for (const v of ['DATABASE_URL', 'AWS_ENDPOINT_URL', 'SMTP_URL', 'JWT_PRIVATE_KEY']) assert.equal(vars[v], '', v);
     const samEnv = JSON.parse(fs.readFileSync(`${__dirname}/../../localstack/sam-env.json`, 'utf8'));
