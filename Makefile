@@ -63,11 +63,12 @@ bench: services
 	@echo
 	@$(ENV) cargo run -q --profile bench-fast -p blackbox --bin bench-chat
 
-# Release builds of every Lambda (x86_64 here; arm64 in CI elsewhere): needs cargo-lambda,
-# installed into the project virtualenv from PyPI.
+# Release builds of every Lambda (x86_64 here; `ARCH=arm64` for AWS, as the manifest and CI
+# do): needs cargo-lambda, installed into the project virtualenv from PyPI.
+ARCH ?=
 build-lambdas:
 	@test -x .local/venv/bin/cargo-lambda || .local/venv/bin/pip install -q cargo-lambda ziglang
-	PATH="$(CURDIR)/.local/venv/bin:$$PATH" cargo lambda build --release --workspace
+	PATH="$(CURDIR)/.local/venv/bin:$$PATH" cargo lambda build --release --workspace $(if $(filter arm64,$(ARCH)),--arm64,)
 
 # Dead letters: `make dlq QUEUE=notifications` lists them, `make redrive QUEUE=notifications`
 # puts them back on their queue.

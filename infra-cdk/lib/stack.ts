@@ -56,6 +56,20 @@ export function builtAssetDir(crate: string): string {
   return path.join(target, 'lambda', crate);
 }
 
+/** `arm64` or `x86_64` from an ELF header's e_machine, undefined for anything else. */
+export function elfArchitecture(file: string): 'arm64' | 'x86_64' | undefined {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(20);
+    fs.readSync(fd, head, 0, 20, 0);
+    if (head.readUInt32BE(0) !== 0x7f454c46) return undefined;
+    const machine = head.readUInt16LE(18);
+    return machine === 0xb7 ? 'arm64' : machine === 0x3e ? 'x86_64' : undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export class ConnectSphereStack extends Stack {
   readonly functions = new Map<string, lambda.Function>();
   readonly queues = new Map<string, { queue: sqs.Queue; dlq: sqs.Queue }>();
@@ -466,6 +480,14 @@ export class ConnectSphereStack extends Stack {
     const isBuilt = fs.existsSync(path.join(built, 'bootstrap'));
     if (props.requireBuiltAssets && (!isBuilt || props.placeholderAssets)) {
       throw new Error(`${built}/bootstrap is missing: run \`cargo lambda build --release --arm64\` first`);
+    }
+    if (props.requireBuiltAssets) {
+      // A binary for the wrong architecture deploys fine and fails on every invocation.
+      const want = new Set(props.manifest.functions.filter((f) => f.crate === crate).map((f) => f.architecture));
+      const got = elfArchitecture(path.join(built, 'bootstrap'));
+      for (const arch of want) {
+        if (got !== arch) throw new Error(`${built}/bootstrap is ${got ?? 'not an ELF binary'}, the manifest says ${arch}: build with --arm64`);
+      }
     }
     return lambda.Code.fromAsset(!props.placeholderAssets && isBuilt ? built : PLACEHOLDER_ASSET);
   }

@@ -49,3 +49,11 @@ describe('manifest', () => {
     assert.equal(m.functions[0].trigger.kind, 'none');
   });
 });
+
+describe('built assets', () => {
+  it('reads the architecture of a binary from its ELF header', async () => {
+    const { elfArchitecture } = await import('../lib/stack');
+    assert.equal(elfArchitecture(process.execPath), process.arch === 'arm64' ? 'arm64' : 'x86_64');
+    assert.equal(elfArchitecture(`${__dirname}/../placeholder/bootstrap`), undefined);
+  });
+});
