@@ -88,16 +88,18 @@ export class ConnectSphereStack extends Stack {
 
     // ---- network: the database lives in isolated subnets; functions that use it run in
     // private subnets whose way out is one NAT instance (dev) or a NAT gateway per AZ (prod).
+    const natInstance = cfg.prod
+      ? undefined
+      : ec2.NatProvider.instanceV2({
+          instanceType: new ec2.InstanceType('t4g.nano'),
+          machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.ARM_64 }),
+          // nothing from the internet; the VPC's own traffic is let in below
+          defaultAllowedTraffic: ec2.NatTrafficDirection.OUTBOUND_ONLY,
+        });
     const vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: 2,
       natGateways: cfg.prod ? 2 : 1,
-      natGatewayProvider: cfg.prod
-        ? ec2.NatProvider.gateway()
-        : ec2.NatProvider.instanceV2({
-            instanceType: new ec2.InstanceType('t4g.nano'),
-            machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.ARM_64 }),
-            defaultAllowedTraffic: ec2.NatTrafficDirection.OUTBOUND_ONLY,
-          }),
+      natGatewayProvider: natInstance ?? ec2.NatProvider.gateway(),
       subnetConfiguration: [
         { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
         { name: 'app', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
@@ -109,6 +111,7 @@ export class ConnectSphereStack extends Stack {
         DynamoDB: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB },
       },
     });
+    natInstance?.connections.allowFrom(ec2.Peer.ipv4(vpc.vpcCidrBlock), ec2.Port.allTraffic(), 'the VPC\'s traffic out through NAT');
     const flowLogs = new logs.LogGroup(this, 'VpcFlowLogs', { retention: cfg.logRetention, removalPolicy: retain });
     vpc.addFlowLog('FlowLog', {
       destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs),

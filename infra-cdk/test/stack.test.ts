@@ -257,6 +257,19 @@ describe('data', () => {
   });
 });
 
+describe('network', () => {
+  it('dev\'s NAT instance lets in the VPC\'s traffic and nothing from the internet; prod has NAT gateways', () => {
+    const [, sg] = findResources(dev.mainJson, 'AWS::EC2::SecurityGroup', (p) => p.GroupDescription === 'Security Group for NAT instances')[0]
+      ?? assert.fail('NAT security group');
+    const ingress = sg.Properties.SecurityGroupIngress as any[];
+    assert.equal(ingress.length, 1);
+    assert.equal(ingress[0].IpProtocol, '-1');
+    assert.equal(ingress[0].CidrIp['Fn::GetAtt'][1], 'CidrBlock');
+    dev.main.resourceCountIs('AWS::EC2::NatGateway', 0);
+    prod.main.resourceCountIs('AWS::EC2::NatGateway', 2);
+  });
+});
+
 describe('migrations', () => {
   it('no trigger without a db-migrate function; with one, a trigger invokes it after the database', () => {
     dev.main.resourceCountIs('Custom::Trigger', 0);
