@@ -1,7 +1,7 @@
 //! What both doors (REST and WebSocket frames) do: send a message, mark it read, and
 //! deliver frames to the members' connections.
 
-use cs_events::DomainEvent;
+use cs_events::{DomainEvent, Event};
 use uuid::Uuid;
 
 use crate::{
@@ -16,7 +16,11 @@ pub struct Sent {
     pub message: MessageView,
     /// False when this was a retry of a message already stored (same client id).
     pub created: bool,
+    /// Its delivery already completed (a retry of a delivered message).
+    pub delivered: bool,
     pub members: Vec<Uuid>,
+    /// The outbox rows of the delivery the new message is owed.
+    owed: Vec<i64>,
 }
 
 /// The conversation's members, when `me` is one; otherwise "not found", as if it did not
@@ -34,7 +38,9 @@ pub async fn members_for(
     Ok(m.members)
 }
 
-/// Stores the message (or finds the one a retry refers to). The sender has read their own.
+/// Stores the message (or finds the one a retry refers to), and with it the promise of its
+/// delivery: a `chat.message_sent` event in the outbox, in the same transaction. The sender
+/// has read their own.
 pub async fn store(
     app: &App,
     me: Uuid,
@@ -48,54 +54,88 @@ pub async fn store(
     let tx = client.transaction().await?;
     let members = members_for(&tx, conversation, me, true).await?;
     let inserted = repo::insert_message(&tx, Uuid::now_v7(), conversation, me, &body, &client_id).await?;
-    let (message, created) = match inserted {
+    let sent = match inserted {
         Some(m) => {
             repo::touch(&tx, conversation, m.created_at).await?;
             repo::read_up_to(&tx, conversation, me, &m).await?;
-            (m, true)
+            let mut owed = DomainEvent::MessageSent { conversation_id: conversation, message_id: m.id, sender_id: me }
+                .into_event();
+            owed.id = m.id;
+            let owed = cs_events::emit(&tx, &owed).await?;
+            Sent { message: m.into(), created: true, delivered: false, members, owed }
         }
         None => {
             let m = repo::message_by_client_id(&tx, conversation, me, &client_id).await?;
-            (m.ok_or_else(|| anyhow::anyhow!("a client id conflicted with no message"))?, false)
+            let m = m.ok_or_else(|| anyhow::anyhow!("a client id conflicted with no message"))?;
+            let delivered = repo::delivered(&tx, m.id).await?;
+            Sent { message: m.into(), created: false, delivered, members, owed: Vec::new() }
         }
     };
     tx.commit().await?;
-    Ok(Sent { message: message.into(), created, members })
+    Ok(sent)
 }
 
-/// Pushes a new message to every connection of every member (the sender's too: that is
-/// their devices' copy, and the sending socket's acknowledgement). Members it reaches
-/// nowhere get a `chat.message_unread` event, which the notification service turns into
-/// a notification. A retry only acknowledges, on `origin`.
-pub async fn deliver(app: &App, sent: &Sent, origin: Option<&str>) -> Result<(), ChatError> {
-    let frame = ServerFrame::Message { message: &sent.message }.to_bytes();
-    if !sent.created {
+/// Delivers a stored message right after its commit: the fast path. If it fails (a push or
+/// the connection lookup), the owed delivery goes to the chat queue at once (and the sweep
+/// retries that), whose consumer finishes it; the message is stored either way, so the
+/// sender's request succeeds. A retry acknowledges on `origin` and finishes a delivery
+/// that is still owed.
+pub async fn deliver(app: &App, sent: &Sent, origin: Option<&str>) {
+    if sent.delivered {
         if let Some(connection) = origin {
-            let _ = app.realtime.push.post(connection, &frame).await;
+            let _ =
+                app.realtime.push.post(connection, &ServerFrame::Message { message: &sent.message }.to_bytes()).await;
         }
-        return Ok(());
+        return;
     }
-    let reached = app.realtime.broadcast(&sent.members, &frame).await?;
-    let m = &sent.message;
-    let offline: Vec<Uuid> =
-        sent.members.iter().copied().filter(|u| *u != m.sender_id && !reached.contains(u)).collect();
-    if offline.is_empty() {
-        return Ok(());
+    if let Err(err) = push_and_notify(app, &sent.message, &sent.members).await {
+        tracing::warn!(message = %sent.message.id, error = format!("{err:#}"), "delivery left to the chat queue");
+        app.relay.publish(&sent.owed).await;
     }
+}
+
+/// Pushes the message to every connection of every member (the sender's too: that is their
+/// devices' copy, and the sending socket's acknowledgement), then records the delivery
+/// complete, once, together with a `chat.message_unread` event for each member it reached
+/// nowhere (the notification service turns those into notifications). A second attempt may
+/// push again (a client keeps one copy per message id) but never notifies twice.
+async fn push_and_notify(app: &App, message: &MessageView, members: &[Uuid]) -> Result<(), ChatError> {
+    let reached = app.realtime.broadcast(members, &ServerFrame::Message { message }.to_bytes()).await?;
     let mut client = app.db.get().await?;
     let tx = client.transaction().await?;
+    if !repo::mark_delivered(&tx, message.id).await? {
+        return Ok(());
+    }
     let mut outbox = Vec::new();
-    for recipient in offline {
+    for recipient in members.iter().copied().filter(|u| *u != message.sender_id && !reached.contains(u)) {
         let event = DomainEvent::MessageUnread {
-            conversation_id: m.conversation_id,
-            message_id: m.id,
-            sender_id: m.sender_id,
+            conversation_id: message.conversation_id,
+            message_id: message.id,
+            sender_id: message.sender_id,
             recipient_id: recipient,
         };
         outbox.extend(cs_events::emit(&tx, &event.into_event()).await?);
     }
+    cs_events::handled_in_process(&tx, message.id).await?;
     tx.commit().await?;
     app.relay.publish(&outbox).await;
+    Ok(())
+}
+
+/// The chat queue's consumer: finishes the delivery a `chat.message_sent` event promised,
+/// unless it already completed (a deleted message is still delivered: as deleted).
+pub async fn finish_owed(app: &App, event: Event) -> anyhow::Result<()> {
+    let Some(DomainEvent::MessageSent { conversation_id, message_id, sender_id }) = event.domain() else {
+        return Ok(());
+    };
+    let client = app.db.get().await?;
+    if repo::delivered(&client, message_id).await? {
+        return Ok(());
+    }
+    let Some(message) = repo::message_by_id(&client, message_id).await? else { return Ok(()) };
+    let members = members_for(&client, conversation_id, sender_id, false).await?;
+    drop(client);
+    push_and_notify(app, &message.into(), &members).await?;
     Ok(())
 }
 

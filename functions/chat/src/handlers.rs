@@ -178,7 +178,7 @@ pub async fn send_message(app: &App, req: Request) -> Reply {
     let conversation = path_uuid(&req, "conversationId")?;
     let body: NewMessageBody = json_body(&req)?;
     let sent = actions::store(app, me, conversation, &body.body, body.client_id.as_deref()).await?;
-    actions::deliver(app, &sent, None).await?;
+    actions::deliver(app, &sent, None).await;
     json(if sent.created { StatusCode::CREATED } else { StatusCode::OK }, &sent.message)
 }
 

@@ -18,8 +18,12 @@ use cs_auth::Tokens;
 use cs_aws::Realtime;
 use cs_db::{Migration, Pool};
 use cs_events::Relay;
+use cs_events::{BoxBatch, SqsEvent};
 use cs_http::handler;
-use cs_platform::{Function::Http, Functions, Platform, Service};
+use cs_platform::{
+    Function::{Http, Sqs},
+    Functions, Platform, Service,
+};
 use uuid::Uuid;
 
 pub use error::ChatError;
@@ -27,6 +31,7 @@ pub use error::ChatError;
 pub const MIGRATIONS: &[Migration] = &[
     Migration { id: "chat/0001_chat", sql: include_str!("../migrations/0001_chat.sql") },
     Migration { id: "chat/0002_grants", sql: include_str!("../migrations/0002_grants.sql") },
+    Migration { id: "chat/0003_delivery", sql: include_str!("../migrations/0003_delivery.sql") },
 ];
 
 /// API Gateway closes every WebSocket connection after two hours: a connection record
@@ -114,6 +119,15 @@ impl Service for App {
             ("chat-send-message", Http(handler!(App, socket::send_message))),
             ("chat-typing", Http(handler!(App, socket::typing))),
             ("chat-mark-read", Http(handler!(App, socket::mark_read))),
+            ("chat-deliver", Sqs(deliver)),
         ]
     }
+}
+
+/// The `chat-deliver` function: finishes the deliveries that the request which stored the
+/// message could not (`chat.message_sent` events the relay or the sweep sent).
+pub fn deliver(app: std::sync::Arc<App>, batch: SqsEvent) -> BoxBatch {
+    Box::pin(
+        async move { cs_events::each_record("chat-deliver", batch, |event| actions::finish_owed(&app, event)).await },
+    )
 }

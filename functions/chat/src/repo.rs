@@ -217,6 +217,27 @@ pub async fn touch(db: &impl GenericClient, conversation: Uuid, at: DateTime<Utc
     Ok(())
 }
 
+/// Whether the message's delivery completed (see [`mark_delivered`]).
+pub async fn delivered(db: &impl GenericClient, id: Uuid) -> Result<bool, ChatError> {
+    let sql = "SELECT delivered_at IS NOT NULL AS delivered FROM messages WHERE id = $1";
+    let row = db.query_opt(&db.prepare_cached(sql).await?, &[&id]).await?;
+    Ok(row.map(|r| r.try_get("delivered")).transpose()?.unwrap_or(true))
+}
+
+/// Records the message's delivery as complete; false when another attempt already did,
+/// so exactly one attempt notifies the offline members.
+pub async fn mark_delivered(db: &impl GenericClient, id: Uuid) -> Result<bool, ChatError> {
+    let sql = "UPDATE messages SET delivered_at = clock_timestamp() WHERE id = $1 AND delivered_at IS NULL";
+    Ok(db.execute(&db.prepare_cached(sql).await?, &[&id]).await? == 1)
+}
+
+/// A message by id, whichever its conversation.
+pub async fn message_by_id(db: &impl GenericClient, id: Uuid) -> Result<Option<MessageRow>, ChatError> {
+    let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.id = $1");
+    let row = db.query_opt(&db.prepare_cached(&sql).await?, &[&id]).await?;
+    row.as_ref().map(message).transpose()
+}
+
 pub async fn message_in(
     db: &impl GenericClient,
     conversation: Uuid,

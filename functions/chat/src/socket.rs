@@ -120,7 +120,7 @@ pub async fn send_message(app: &App, req: Request) -> Reply {
         let frame = frame?;
         let conversation = parse_uuid("conversationId", &frame.conversation_id)?;
         let sent = actions::store(app, me, conversation, &frame.body, frame.client_id.as_deref()).await?;
-        actions::deliver(app, &sent, Some(&connection)).await?;
+        actions::deliver(app, &sent, Some(&connection)).await;
         Ok::<_, HttpError>(())
     };
     let outcome = outcome.await;

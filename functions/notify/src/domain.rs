@@ -80,7 +80,9 @@ pub struct Planned {
 /// `None` for events that notify nobody (unknown types, acting on your own things).
 pub fn plan(event: &Event) -> Option<Planned> {
     let (recipient, kind, subject, actor, group_key) = match event.domain()? {
-        DomainEvent::Unfollowed { .. } | DomainEvent::PostCreated { .. } => return None,
+        DomainEvent::Unfollowed { .. } | DomainEvent::PostCreated { .. } | DomainEvent::MessageSent { .. } => {
+            return None
+        }
         DomainEvent::Followed { follower_id, following_id } => {
             (following_id, Kind::Follow, following_id, follower_id, "follow".to_string())
         }

@@ -37,6 +37,10 @@ pub enum DomainEvent {
     PostCommented { post_id: Uuid, author_id: Uuid, comment_id: Uuid, commenter_id: Uuid },
     #[serde(rename = "user.mentioned", rename_all = "camelCase")]
     Mentioned { mentioned_id: Uuid, by_id: Uuid, post_id: Uuid, comment_id: Option<Uuid> },
+    /// A message was stored: its delivery (pushes, then notifications of the members who
+    /// were offline) is owed. The event's id is the message's.
+    #[serde(rename = "chat.message_sent", rename_all = "camelCase")]
+    MessageSent { conversation_id: Uuid, message_id: Uuid, sender_id: Uuid },
     #[serde(rename = "chat.message_unread", rename_all = "camelCase")]
     MessageUnread { conversation_id: Uuid, message_id: Uuid, sender_id: Uuid, recipient_id: Uuid },
     #[serde(rename = "market.item_sold", rename_all = "camelCase")]
@@ -53,6 +57,7 @@ impl DomainEvent {
             DomainEvent::PostLiked { post_id, liker_id, .. } => (*liker_id, *post_id),
             DomainEvent::PostCommented { post_id, commenter_id, .. } => (*commenter_id, *post_id),
             DomainEvent::Mentioned { by_id, post_id, .. } => (*by_id, *post_id),
+            DomainEvent::MessageSent { conversation_id, sender_id, .. } => (*sender_id, *conversation_id),
             DomainEvent::MessageUnread { conversation_id, sender_id, .. } => (*sender_id, *conversation_id),
             DomainEvent::ItemSold { order_id, buyer_id, .. } => (*buyer_id, *order_id),
         }

@@ -4,12 +4,14 @@ use crate::Event;
 
 pub const NOTIFICATIONS_QUEUE: &str = "notifications";
 pub const TIMELINE_QUEUE: &str = "timeline";
+pub const CHAT_QUEUE: &str = "chat";
 
 /// The queues an event type goes to (each gets its own outbox row and delivery).
 pub fn queues_for(kind: &str) -> &'static [&'static str] {
     match kind {
         "user.followed" => &[NOTIFICATIONS_QUEUE, TIMELINE_QUEUE],
         "user.unfollowed" | "post.created" => &[TIMELINE_QUEUE],
+        "chat.message_sent" => &[CHAT_QUEUE],
         "post.liked" | "post.commented" | "user.mentioned" | "chat.message_unread" | "market.item_sold" => {
             &[NOTIFICATIONS_QUEUE]
         }
@@ -32,4 +34,12 @@ pub async fn emit(tx: &impl GenericClient, event: &Event) -> anyhow::Result<Vec<
         ids.push(row.get(0));
     }
     Ok(ids)
+}
+
+/// Marks `event_id`'s outbox rows as handled in the process that wrote them (inside the
+/// transaction that recorded that work), so the relay and the sweep never send them.
+pub async fn handled_in_process(tx: &impl GenericClient, event_id: uuid::Uuid) -> anyhow::Result<()> {
+    tx.execute("UPDATE outbox SET published_at = now() WHERE event_id = $1 AND published_at IS NULL", &[&event_id])
+        .await?;
+    Ok(())
 }
