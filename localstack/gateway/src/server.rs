@@ -1,4 +1,5 @@
 use std::{
+    collections::HashMap,
     net::SocketAddr,
     path::PathBuf,
     sync::Arc,
@@ -45,6 +46,8 @@ pub struct GatewayConfig {
     pub visibility_timeout: Option<u32>,
     /// Poll queues and run schedules (off for tools that only serve HTTP).
     pub background: bool,
+    /// Replaces every function's manifest timeout (tests of the timeout itself).
+    pub function_timeout: Option<Duration>,
     /// Where the WebSocket API listens (port 0: any free port).
     pub websocket_addr: SocketAddr,
     pub websocket_idle_timeout: Duration,
@@ -78,6 +81,7 @@ impl GatewayConfig {
                 .collect(),
             visibility_timeout: None,
             background: true,
+            function_timeout: None,
             websocket_addr: SocketAddr::from((
                 [127, 0, 0, 1],
                 var("WEBSOCKET_PORT").and_then(|p| p.parse().ok()).unwrap_or(Manifest::load()?.websocket.local_port),
@@ -102,6 +106,8 @@ pub struct Gateway {
     cors_origins: Vec<String>,
     frontend_dir: Option<PathBuf>,
     db: cs_db::Pool,
+    /// Each function's timeout: past it the invocation is abandoned, as Lambda ends it.
+    timeouts: HashMap<String, Duration>,
 }
 
 impl Gateway {
@@ -150,7 +156,16 @@ impl Gateway {
             }
             _ => None,
         };
+        let timeouts = manifest
+            .functions
+            .iter()
+            .map(|f| {
+                let limit = Duration::from_secs(manifest.timeout(f).into());
+                (f.name.clone(), config.function_timeout.unwrap_or(limit))
+            })
+            .collect();
         Ok(Gateway {
+            timeouts,
             s3_proxy,
             metrics,
             sockets,
@@ -337,8 +352,15 @@ impl Gateway {
         let Some(function) = self.functions.http(&route.function) else {
             return (to_axum(Problem::internal().into_response(Some(request_id))), route_key);
         };
+        let limit = self.timeouts.get(&route.function).copied().unwrap_or(Duration::from_secs(30));
         let response = match event::into_request(event) {
-            Ok(lambda_req) => function(lambda_req).await,
+            Ok(lambda_req) => match tokio::time::timeout(limit, function(lambda_req)).await {
+                Ok(response) => response,
+                Err(_) => {
+                    tracing::error!(function = %route.function, timeout_ms = limit.as_millis(), "the function timed out");
+                    timed_out()
+                }
+            },
             Err(err) => {
                 tracing::error!(error = ?err, "building the Lambda event");
                 Problem::internal().into_response(Some(request_id))
@@ -411,6 +433,15 @@ async fn provision(platform: &Platform, manifest: &Manifest, config: &GatewayCon
         }
         Err(err) => tracing::warn!(error = format!("{err:#}"), "no media queue; uploads will not be processed"),
     }
+}
+
+/// What API Gateway answers when the function fails, as a timed-out one does: not our
+/// problem+json, but its own body.
+fn timed_out() -> lambda_http::Response<lambda_http::Body> {
+    let mut r = lambda_http::Response::new(lambda_http::Body::from(r#"{"message":"Internal Server Error"}"#));
+    *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    r.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
+    r
 }
 
 /// Forwards a (presigned) S3 request to the emulator, as browsers would send it to S3.

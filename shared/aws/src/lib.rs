@@ -14,10 +14,28 @@ pub use realtime::{
 pub use s3::S3Store;
 pub use sqs::{DeadLetter, QueueSpec, SqsQueue};
 
-/// The shared SDK configuration (region, credentials, endpoint overrides) from the environment.
+/// The shared SDK configuration (region, credentials, endpoint overrides) from the
+/// environment, with limits that suit a request path: a slow or unreachable endpoint costs a
+/// request at most [`OPERATION_TIMEOUT`], well inside a function's timeout, never a hang.
 pub async fn sdk_config() -> aws_config::SdkConfig {
-    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .operation_timeout(OPERATION_TIMEOUT)
+        .build();
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .timeout_config(timeouts)
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(2))
+        .load()
+        .await
 }
+
+/// A TCP connection to an AWS endpoint in the same region takes milliseconds.
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1000);
+/// One attempt of an operation (our calls are small: an item, a batch of ten messages).
+pub const ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1500);
+/// All attempts of an operation: below the 5-second timeout of most functions.
+pub const OPERATION_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(3000);
 
 pub fn dynamodb(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(config)

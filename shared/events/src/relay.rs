@@ -11,6 +11,10 @@ pub trait Queue: Send + Sync {
     async fn send_batch(&self, queue: &str, messages: &[(String, String)]) -> anyhow::Result<Vec<String>>;
 }
 
+/// How long a request waits for the queue to take its events after commit. A send still
+/// unanswered then counts as failed (the sweep sends it again: at least once, as always).
+pub const PUBLISH_BUDGET: Duration = Duration::from_millis(300);
+
 /// Publishes outbox rows to their queues.
 #[derive(Clone)]
 pub struct Relay {
@@ -29,9 +33,10 @@ impl Relay {
         Relay { db, queue }
     }
 
-    /// Right after the commit that wrote them: sends these outbox rows now. A failure is
-    /// logged, not returned: the rows stay unsent and the sweep retries them, so the
-    /// caller's request has already succeeded.
+    /// Right after the commit that wrote them: sends these outbox rows now, for at most
+    /// [`PUBLISH_BUDGET`]. A failure or a slow queue is logged, not returned: the rows stay
+    /// unsent and the sweep sends them, so the caller's request, already committed, answers
+    /// at once.
     pub async fn publish(&self, ids: &[i64]) {
         if ids.is_empty() {
             return;
@@ -39,7 +44,7 @@ impl Relay {
         let sql = "SELECT id, queue, body::text FROM outbox
                    WHERE id = ANY($1) AND published_at IS NULL
                    ORDER BY id FOR UPDATE SKIP LOCKED";
-        match self.deliver(sql, &[&ids]).await {
+        match self.deliver(sql, &[&ids], Some(PUBLISH_BUDGET)).await {
             Ok(report) if report.failed > 0 => {
                 tracing::warn!(failed = report.failed, "events left in the outbox for the sweep")
             }
@@ -54,7 +59,7 @@ impl Relay {
         let sql = "SELECT id, queue, body::text FROM outbox
                    WHERE published_at IS NULL AND created_at <= now() - make_interval(secs => $1)
                    ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED";
-        let report = self.deliver(sql, &[&min_age.as_secs_f64(), &limit]).await?;
+        let report = self.deliver(sql, &[&min_age.as_secs_f64(), &limit], None).await?;
         let client = self.db.get().await?;
         client
             .batch_execute(
@@ -65,9 +70,15 @@ impl Relay {
         Ok(report)
     }
 
-    /// Locks the selected rows, sends them in batches of ten per queue, and records what
-    /// was sent and what failed, in one transaction.
-    async fn deliver(&self, select: &str, params: &[&(dyn ToSql + Sync)]) -> anyhow::Result<SweepReport> {
+    /// Locks the selected rows, sends them in batches of ten per queue (within `budget`, if
+    /// given), and records what was sent and what failed, in one transaction.
+    async fn deliver(
+        &self,
+        select: &str,
+        params: &[&(dyn ToSql + Sync)],
+        budget: Option<Duration>,
+    ) -> anyhow::Result<SweepReport> {
+        let deadline = budget.map(|b| tokio::time::Instant::now() + b);
         let mut client = self.db.get().await?;
         let tx = client.transaction().await?;
         let rows = tx.query(select, params).await?;
@@ -80,7 +91,14 @@ impl Relay {
         let mut last_error = String::new();
         for (queue, messages) in &by_queue {
             for chunk in messages.chunks(10) {
-                let rejected = match self.queue.send_batch(queue, chunk).await {
+                let send = self.queue.send_batch(queue, chunk);
+                let answer = match deadline {
+                    Some(deadline) => tokio::time::timeout_at(deadline, send)
+                        .await
+                        .unwrap_or_else(|_| Err(anyhow::anyhow!("the queue did not answer within {budget:?}"))),
+                    None => send.await,
+                };
+                let rejected = match answer {
                     Ok(rejected) => rejected,
                     Err(err) => {
                         last_error = format!("{err:#}");
