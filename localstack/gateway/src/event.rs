@@ -7,7 +7,7 @@ use base64::{engine::general_purpose::STANDARD, Engine};
 use lambda_http::request::LambdaRequest;
 use serde_json::{json, Map, Value};
 
-use crate::routes::Route;
+use crate::{decode, routes::Route};
 
 pub struct Incoming<'a> {
     pub method: &'a str,
@@ -47,7 +47,7 @@ pub fn build(
     let mut query: BTreeMap<String, String> = BTreeMap::new();
     for pair in req.raw_query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let (k, v) = (decode(k), decode(v));
+        let (k, v) = (decode::query(k), decode::query(v));
         query
             .entry(k)
             .and_modify(|e| {
@@ -111,10 +111,6 @@ pub fn build(
         event["requestContext"]["authorizer"] = json!({ "jwt": { "claims": claims, "scopes": null } });
     }
     event
-}
-
-fn decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
 /// The event as the function sees it, through the same conversion the Lambda runtime uses.

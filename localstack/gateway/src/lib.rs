@@ -3,16 +3,25 @@
 //! the WebSocket API with its `@connections` management API.
 
 mod authorizer;
+mod config;
+mod cors;
+mod decode;
+mod dispatch;
 mod event;
 mod functions;
+mod gateway;
 mod metrics;
 mod queues;
+mod response;
 mod routes;
+mod s3_proxy;
 pub mod seed;
-mod server;
+mod serve;
 mod statics;
 mod websocket;
 
+pub use config::{repo_root, GatewayConfig};
 pub use functions::{migrations, Functions};
+pub use gateway::Gateway;
 pub use queues::Deliveries;
-pub use server::{repo_root, spawn, Gateway, GatewayConfig, Running};
+pub use serve::{spawn, Running};

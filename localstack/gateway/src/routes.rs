@@ -1,5 +1,7 @@
 use cs_manifest::{Auth, Manifest};
 
+use crate::decode;
+
 /// One HTTP route of the manifest, ready to match.
 #[derive(Debug, Clone)]
 pub struct Route {
@@ -69,17 +71,13 @@ impl Route {
                 }
                 Segment::Param(name) => {
                     let value = parts.get(i)?;
-                    params.push((name.clone(), decode(value)));
+                    params.push((name.clone(), decode::path(value)));
                     rank += 1;
                 }
             }
         }
         (parts.len() == self.segments.len()).then_some((rank, params))
     }
-}
-
-fn decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
 pub struct Router {

@@ -27,7 +27,7 @@ use http::{request::Parts, HeaderValue, Method, StatusCode};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
-use crate::{functions::Invoke, metrics::Metrics, server::to_axum};
+use crate::{decode, functions::Invoke, metrics::Metrics, response::to_axum};
 
 /// API Gateway's message payload limit.
 pub const MAX_MESSAGE: usize = 128 * 1024;
@@ -167,7 +167,7 @@ impl Sockets {
         let mut query: HashMap<String, Vec<String>> = HashMap::new();
         for pair in parts.uri.query().unwrap_or("").split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            query.entry(decode(k)).or_default().push(decode(v));
+            query.entry(decode::query(k)).or_default().push(decode::query(v));
         }
         if !query.is_empty() {
             let single: HashMap<&String, &String> =
@@ -383,10 +383,6 @@ fn header(headers: &http::HeaderMap, name: &str) -> String {
     headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
 }
 
-fn decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned()
-}
-
 /// Connection ids look like AWS's: 12 random bytes, base64 (`L0SM9cOFvHcCIhw=`-like).
 fn connection_id() -> String {
     STANDARD.encode(&uuid::Uuid::new_v4().as_bytes()[..10])
@@ -399,7 +395,7 @@ fn short_id() -> String {
 /// The id in a management API path: `/@connections/{id}` or `/{stage}/@connections/{id}`.
 fn management_id(path: &str) -> Option<String> {
     let (_, encoded) = path.split_once("/@connections/")?;
-    Some(percent_encoding::percent_decode_str(encoded).decode_utf8_lossy().into_owned())
+    Some(decode::path(encoded))
 }
 
 /// Everything on the WebSocket port: upgrades and the management API.

@@ -1,0 +1,68 @@
+//! What the local gateway runs with, read from the environment.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use cs_manifest::Manifest;
+use cs_platform::{Service, Settings};
+
+use crate::websocket;
+
+/// What the local gateway runs with: the platform's shared settings and each service's own
+/// (both read from the environment exactly as a Lambda reads them), and the gateway's own.
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    pub platform: Settings,
+    pub user: user::Config,
+    pub media: media::Config,
+    pub feed: feed::Config,
+    pub frontend_dir: Option<PathBuf>,
+    pub cors_origins: Vec<String>,
+    /// Overrides every queue's visibility timeout (tests use seconds, not minutes).
+    pub visibility_timeout: Option<u32>,
+    /// Poll queues and run schedules (off for tools that only serve HTTP).
+    pub background: bool,
+    /// Replaces every function's manifest timeout (tests of the timeout itself).
+    pub function_timeout: Option<Duration>,
+    /// Where the WebSocket API listens (port 0: any free port).
+    pub websocket_addr: SocketAddr,
+    pub websocket_idle_timeout: Duration,
+    pub websocket_hard_timeout: Duration,
+}
+
+/// The repository root, for default paths under `.local/` and `frontend/`.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+impl GatewayConfig {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let var = |k: &str| std::env::var(k).ok();
+        let mut platform = Settings::from_env()?;
+        // Many requests at once here, where a Lambda serves one.
+        platform.pool_size = var("DATABASE_POOL_SIZE").and_then(|v| v.parse().ok()).unwrap_or(16);
+        Ok(GatewayConfig {
+            platform,
+            user: user::App::config_from_env()?,
+            media: media::App::config_from_env()?,
+            feed: feed::App::config_from_env()?,
+            frontend_dir: Some(var("FRONTEND_DIST").map_or_else(|| repo_root().join("frontend/dist"), PathBuf::from)),
+            cors_origins: var("CORS_ORIGINS")
+                .unwrap_or_else(|| {
+                    "http://localhost:5173,http://127.0.0.1:5173,http://localhost:3000,http://127.0.0.1:3000".into()
+                })
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            visibility_timeout: None,
+            background: true,
+            function_timeout: None,
+            websocket_addr: SocketAddr::from((
+                [127, 0, 0, 1],
+                var("WEBSOCKET_PORT").and_then(|p| p.parse().ok()).unwrap_or(Manifest::load()?.websocket.local_port),
+            )),
+            websocket_idle_timeout: websocket::IDLE_TIMEOUT,
+            websocket_hard_timeout: websocket::HARD_TIMEOUT,
+        })
+    }
+}
