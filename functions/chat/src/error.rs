@@ -22,17 +22,7 @@ pub enum ChatError {
     Unexpected(#[from] anyhow::Error),
 }
 
-impl From<tokio_postgres::Error> for ChatError {
-    fn from(e: tokio_postgres::Error) -> Self {
-        ChatError::Unexpected(e.into())
-    }
-}
-
-impl From<deadpool_postgres::PoolError> for ChatError {
-    fn from(e: deadpool_postgres::PoolError) -> Self {
-        ChatError::Unexpected(e.into())
-    }
-}
+cs_http::service_error!(ChatError);
 
 impl From<ChatError> for HttpError {
     fn from(err: ChatError) -> Self {

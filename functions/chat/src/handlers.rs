@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use cs_http::{
-    json, json_body, no_content, parse_uuid, parse_uuids, path_uuid, require_caller, Body, Cursor, HttpError, Page,
-    PageParams, Problem, Request, Response,
+    json, json_body, no_content, parse_uuid, parse_uuids, path_uuid, require_caller, Body, Cursor, Page, PageParams,
+    Problem, Request, Response,
 };
 use cs_readmodel::UserSummary;
 use lambda_http::http::StatusCode;
@@ -19,7 +19,7 @@ use crate::{
     App, ChatError,
 };
 
-type Reply = Result<Response<Body>, HttpError>;
+type Reply = Result<Response<Body>, ChatError>;
 
 /// Views of the caller's conversations, with their members (one query for all).
 async fn views(app: &App, rows: Vec<ConversationRow>) -> Result<Vec<ConversationView>, ChatError> {
@@ -64,19 +64,19 @@ pub async fn create_conversation(app: &App, req: Request) -> Reply {
     let body: NewConversationBody = json_body(&req)?;
     let ids = parse_uuids("memberIds", &body.member_ids)?;
     let plan = domain::new_conversation(me, &ids, body.name.as_deref())?;
-    let mut client = app.db.get().await.map_err(ChatError::from)?;
+    let mut client = app.db.get().await?;
     let others = match &plan {
         NewConversation::Direct { other } => vec![*other],
         NewConversation::Group { others, .. } => others.clone(),
     };
     if let Some(unknown) = repo::unknown_users(&client, &others).await?.first() {
-        return Err(ChatError::Invalid { field: "memberIds", message: format!("there is no user {unknown}") }.into());
+        return Err(ChatError::Invalid { field: "memberIds", message: format!("there is no user {unknown}") });
     }
-    let tx = client.transaction().await.map_err(ChatError::from)?;
+    let tx = client.transaction().await?;
     let (id, created) = match &plan {
         NewConversation::Direct { other } => {
-            if cs_readmodel::blocked_between(&tx, me, *other).await.map_err(ChatError::from)? {
-                return Err(ChatError::Blocked.into());
+            if cs_readmodel::blocked_between(&tx, me, *other).await? {
+                return Err(ChatError::Blocked);
             }
             match repo::direct(&tx, me, *other).await? {
                 Some(id) => (id, false),
@@ -97,7 +97,7 @@ pub async fn create_conversation(app: &App, req: Request) -> Reply {
             (id, true)
         }
     };
-    tx.commit().await.map_err(ChatError::from)?;
+    tx.commit().await?;
     drop(client);
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     json(status, &view(app, me, id).await?)
@@ -116,7 +116,7 @@ pub async fn create_conversation(app: &App, req: Request) -> Reply {
 pub async fn list_conversations(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?.id;
     let params = PageParams::from_request(&req)?;
-    let client = app.db.get().await.map_err(ChatError::from)?;
+    let client = app.db.get().await?;
     let rows = repo::conversations(&client, me, &params).await?;
     drop(client);
     let page = Page::from_rows(rows, &params, |c| Cursor { at: c.updated_at, id: c.id });
@@ -153,7 +153,7 @@ pub async fn messages(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?.id;
     let conversation = path_uuid(&req, "conversationId")?;
     let params = PageParams::from_request(&req)?;
-    let client = app.db.get().await.map_err(ChatError::from)?;
+    let client = app.db.get().await?;
     actions::members_for(&client, conversation, me, false).await?;
     let rows = repo::history(&client, conversation, &params).await?;
     Page::from_rows(rows, &params, |m| Cursor { at: m.created_at, id: m.id })
@@ -183,18 +183,18 @@ pub async fn send_message(app: &App, req: Request) -> Reply {
 }
 
 /// The message, when the caller is a member and its sender, and it is not deleted.
-async fn own_message(app: &App, req: &Request) -> Result<(Vec<Uuid>, repo::MessageRow, cs_db::Client), HttpError> {
+async fn own_message(app: &App, req: &Request) -> Result<(Vec<Uuid>, repo::MessageRow, cs_db::Client), ChatError> {
     let me = require_caller(req)?.id;
     let conversation = path_uuid(req, "conversationId")?;
     let id = path_uuid(req, "messageId")?;
-    let client = app.db.get().await.map_err(ChatError::from)?;
+    let client = app.db.get().await?;
     let members = actions::members_for(&client, conversation, me, false).await?;
     let m = repo::message_in(&client, conversation, id).await?.ok_or(ChatError::MessageNotFound)?;
     if m.sender_id != me {
-        return Err(ChatError::NotSender.into());
+        return Err(ChatError::NotSender);
     }
     if m.deleted {
-        return Err(ChatError::MessageDeleted.into());
+        return Err(ChatError::MessageDeleted);
     }
     Ok((members, m, client))
 }

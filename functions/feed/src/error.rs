@@ -17,17 +17,7 @@ pub enum FeedError {
     Unexpected(#[from] anyhow::Error),
 }
 
-impl From<tokio_postgres::Error> for FeedError {
-    fn from(e: tokio_postgres::Error) -> Self {
-        FeedError::Unexpected(e.into())
-    }
-}
-
-impl From<deadpool_postgres::PoolError> for FeedError {
-    fn from(e: deadpool_postgres::PoolError) -> Self {
-        FeedError::Unexpected(e.into())
-    }
-}
+cs_http::service_error!(FeedError);
 
 impl From<FeedError> for HttpError {
     fn from(err: FeedError) -> Self {

@@ -2,8 +2,8 @@
 
 use cs_events::DomainEvent;
 use cs_http::{
-    json, json_body, no_content, optional_caller, parse_uuid, path_uuid, require_caller, Body, HttpError, Page,
-    PageParams, Problem, Request, Response,
+    json, json_body, no_content, optional_caller, parse_uuid, path_uuid, require_caller, Body, Page, PageParams,
+    Problem, Request, Response,
 };
 use lambda_http::http::StatusCode;
 use uuid::Uuid;
@@ -15,9 +15,9 @@ use crate::{
     App, FeedError,
 };
 
-type Reply = Result<Response<Body>, HttpError>;
+type Reply = Result<Response<Body>, FeedError>;
 
-fn viewer(app: &App, req: &Request) -> Result<Option<Uuid>, HttpError> {
+fn viewer(app: &App, req: &Request) -> Result<Option<Uuid>, FeedError> {
     Ok(optional_caller(req, |token| app.tokens.verify(token).ok().and_then(|c| Uuid::parse_str(&c.sub).ok()))?)
 }
 
@@ -28,7 +28,7 @@ async fn mention_events(
     by: Uuid,
     post: Uuid,
     comment: Option<Uuid>,
-) -> Result<Vec<i64>, HttpError> {
+) -> Result<Vec<i64>, FeedError> {
     let names = mentions(text);
     if names.is_empty() {
         return Ok(Vec::new());
@@ -43,12 +43,12 @@ async fn mention_events(
 }
 
 /// Views of posts, with their uploads (one query for all of them).
-async fn views(app: &App, posts: Vec<repo::PostRow>) -> Result<Vec<PostView>, HttpError> {
+async fn views(app: &App, posts: Vec<repo::PostRow>) -> Result<Vec<PostView>, FeedError> {
     let ids: Vec<Uuid> = posts.iter().filter_map(|p| p.media_id).collect();
     let mut media = std::collections::HashMap::new();
     if !ids.is_empty() {
-        let client = app.db.get().await.map_err(FeedError::from)?;
-        for file in cs_readmodel::media_by_ids(&client, &ids).await.map_err(FeedError::from)? {
+        let client = app.db.get().await?;
+        for file in cs_readmodel::media_by_ids(&client, &ids).await? {
             media.insert(file.id, cs_readmodel::media_view(&app.store, file).await?);
         }
     }
@@ -61,11 +61,11 @@ async fn views(app: &App, posts: Vec<repo::PostRow>) -> Result<Vec<PostView>, Ht
         .collect())
 }
 
-async fn post_view(app: &App, viewer: Option<Uuid>, id: Uuid) -> Result<PostView, HttpError> {
-    let client = app.db.get().await.map_err(FeedError::from)?;
+async fn post_view(app: &App, viewer: Option<Uuid>, id: Uuid) -> Result<PostView, FeedError> {
+    let client = app.db.get().await?;
     let post = repo::post(&client, viewer, id).await?.ok_or(FeedError::PostNotFound)?;
     drop(client);
-    views(app, vec![post]).await?.pop().ok_or_else(|| FeedError::PostNotFound.into())
+    views(app, vec![post]).await?.pop().ok_or_else(|| FeedError::PostNotFound)
 }
 
 #[utoipa::path(post, path = "/posts", tag = "feed", request_body = NewPostBody, security(("bearer" = [])),
@@ -83,8 +83,8 @@ pub async fn create_post(app: &App, req: Request) -> Reply {
         None => None,
         Some(raw) => {
             let id = parse_uuid("mediaId", raw)?;
-            let client = app.db.get().await.map_err(FeedError::from)?;
-            match cs_readmodel::media_by_id(&client, id).await.map_err(FeedError::from)? {
+            let client = app.db.get().await?;
+            match cs_readmodel::media_by_id(&client, id).await? {
                 Some(m) if m.owner_id == me.id && m.status == "ready" => Some(id),
                 _ => {
                     return Err(Problem::invalid("mediaId", "mediaId must be one of your uploads that is ready").into())
@@ -93,14 +93,14 @@ pub async fn create_post(app: &App, req: Request) -> Reply {
         }
     };
     let id = Uuid::now_v7();
-    let mut client = app.db.get().await.map_err(FeedError::from)?;
-    let tx = client.transaction().await.map_err(FeedError::from)?;
+    let mut client = app.db.get().await?;
+    let tx = client.transaction().await?;
     let at = repo::insert_post(&tx, id, me.id, &content, media_id).await?;
     repo::add_own(&tx, id, me.id, at).await?;
     let mut outbox =
         cs_events::emit(&tx, &DomainEvent::PostCreated { post_id: id, author_id: me.id }.into_event()).await?;
     outbox.extend(mention_events(&tx, &content, me.id, id, None).await?);
-    tx.commit().await.map_err(FeedError::from)?;
+    tx.commit().await?;
     app.relay.publish(&outbox).await;
     json(StatusCode::CREATED, &post_view(app, Some(me.id), id).await?)
 }
@@ -117,11 +117,11 @@ pub async fn get_post(app: &App, req: Request) -> Reply {
 }
 
 /// The post's author must be the caller: 404 if there is no post, 403 if it is not theirs.
-async fn own_post(app: &App, me: Uuid, id: Uuid) -> Result<(), HttpError> {
-    let client = app.db.get().await.map_err(FeedError::from)?;
+async fn own_post(app: &App, me: Uuid, id: Uuid) -> Result<(), FeedError> {
+    let client = app.db.get().await?;
     match repo::post_author(&client, id).await? {
-        None => Err(FeedError::PostNotFound.into()),
-        Some(author) if author != me => Err(FeedError::NotAuthor.into()),
+        None => Err(FeedError::PostNotFound),
+        Some(author) if author != me => Err(FeedError::NotAuthor),
         Some(_) => Ok(()),
     }
 }
@@ -139,7 +139,7 @@ pub async fn update_post(app: &App, req: Request) -> Reply {
     let body: EditPostBody = json_body(&req)?;
     let content = text("content", &body.content, MAX_POST_CHARS)?;
     own_post(app, me.id, id).await?;
-    let client = app.db.get().await.map_err(FeedError::from)?;
+    let client = app.db.get().await?;
     repo::update_post(&client, id, &content).await?;
     json(StatusCode::OK, &post_view(app, Some(me.id), id).await?)
 }
@@ -154,7 +154,7 @@ pub async fn delete_post(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
     let id = path_uuid(&req, "id")?;
     own_post(app, me.id, id).await?;
-    let client = app.db.get().await.map_err(FeedError::from)?;
+    let client = app.db.get().await?;
     repo::delete_post(&client, id).await?;
     no_content()
 }
@@ -172,8 +172,8 @@ async fn like_state(app: &App, me: Uuid, id: Uuid) -> Reply {
 pub async fn like(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
     let id = path_uuid(&req, "id")?;
-    let mut client = app.db.get().await.map_err(FeedError::from)?;
-    let tx = client.transaction().await.map_err(FeedError::from)?;
+    let mut client = app.db.get().await?;
+    let tx = client.transaction().await?;
     let outbox = if repo::like(&tx, id, me.id).await? {
         let author = repo::post_author(&tx, id).await?.ok_or(FeedError::PostNotFound)?;
         cs_events::emit(&tx, &DomainEvent::PostLiked { post_id: id, author_id: author, liker_id: me.id }.into_event())
@@ -181,7 +181,7 @@ pub async fn like(app: &App, req: Request) -> Reply {
     } else {
         Vec::new()
     };
-    tx.commit().await.map_err(FeedError::from)?;
+    tx.commit().await?;
     app.relay.publish(&outbox).await;
     like_state(app, me.id, id).await
 }
@@ -194,7 +194,7 @@ pub async fn like(app: &App, req: Request) -> Reply {
 pub async fn unlike(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
     let id = path_uuid(&req, "id")?;
-    let client = app.db.get().await.map_err(FeedError::from)?;
+    let client = app.db.get().await?;
     repo::unlike(&client, id, me.id).await?;
     like_state(app, me.id, id).await
 }
@@ -211,8 +211,8 @@ pub async fn create_comment(app: &App, req: Request) -> Reply {
     let body: NewCommentBody = json_body(&req)?;
     let content = text("content", &body.content, MAX_COMMENT_CHARS)?;
     let id = Uuid::now_v7();
-    let mut client = app.db.get().await.map_err(FeedError::from)?;
-    let tx = client.transaction().await.map_err(FeedError::from)?;
+    let mut client = app.db.get().await?;
+    let tx = client.transaction().await?;
     repo::insert_comment(&tx, id, post, me.id, &content).await?;
     let author = repo::post_author(&tx, post).await?.ok_or(FeedError::PostNotFound)?;
     let mut outbox = Vec::new();
@@ -222,9 +222,9 @@ pub async fn create_comment(app: &App, req: Request) -> Reply {
         outbox.extend(cs_events::emit(&tx, &event.into_event()).await?);
     }
     outbox.extend(mention_events(&tx, &content, me.id, post, Some(id)).await?);
-    tx.commit().await.map_err(FeedError::from)?;
+    tx.commit().await?;
     app.relay.publish(&outbox).await;
-    let client = app.db.get().await.map_err(FeedError::from)?;
+    let client = app.db.get().await?;
     let comment = repo::comment(&client, id).await?.ok_or(FeedError::CommentNotFound)?;
     json(StatusCode::CREATED, &CommentView::from(comment))
 }
@@ -239,10 +239,10 @@ pub async fn create_comment(app: &App, req: Request) -> Reply {
 pub async fn list_comments(app: &App, req: Request) -> Reply {
     let post = path_uuid(&req, "id")?;
     let params = PageParams::from_request(&req)?;
-    let client = app.db.get().await.map_err(FeedError::from)?;
+    let client = app.db.get().await?;
     let rows = repo::comments(&client, post, &params).await?;
     if rows.is_empty() && repo::post_author(&client, post).await?.is_none() {
-        return Err(FeedError::PostNotFound.into());
+        return Err(FeedError::PostNotFound);
     }
     Page::from_rows(rows, &params, |c| cs_http::Cursor { at: c.created_at, id: c.id })
         .map(CommentView::from)
@@ -258,15 +258,15 @@ pub async fn list_comments(app: &App, req: Request) -> Reply {
 pub async fn delete_comment(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
     let id = path_uuid(&req, "id")?;
-    let mut client = app.db.get().await.map_err(FeedError::from)?;
-    let tx = client.transaction().await.map_err(FeedError::from)?;
+    let mut client = app.db.get().await?;
+    let tx = client.transaction().await?;
     let comment = repo::comment(&tx, id).await?.ok_or(FeedError::CommentNotFound)?;
     let post_author = repo::post_author(&tx, comment.post_id).await?;
     if comment.author.id != me.id && post_author != Some(me.id) {
-        return Err(FeedError::NotAuthor.into());
+        return Err(FeedError::NotAuthor);
     }
     repo::delete_comment(&tx, id, comment.post_id).await?;
-    tx.commit().await.map_err(FeedError::from)?;
+    tx.commit().await?;
     no_content()
 }
 
@@ -280,7 +280,7 @@ async fn timeline_page(
 ) -> Reply {
     let page = Page::from_rows(entries, params, repo::entry_cursor);
     let ids: Vec<Uuid> = page.items.iter().map(|e| e.0).collect();
-    let client = app.db.get().await.map_err(FeedError::from)?;
+    let client = app.db.get().await?;
     let posts = repo::posts(&client, viewer, &ids).await?;
     drop(client);
     Page { items: views(app, posts).await?, next_cursor: page.next_cursor }.into_response(req, params)
@@ -296,7 +296,7 @@ async fn timeline_page(
 pub async fn home(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
     let params = PageParams::from_request(&req)?;
-    let client = app.db.get().await.map_err(FeedError::from)?;
+    let client = app.db.get().await?;
     let entries = repo::home(&client, me.id, app.celebrity_followers, &params).await?;
     drop(client);
     timeline_page(app, &req, &params, Some(me.id), entries).await
@@ -312,7 +312,7 @@ pub async fn user_posts(app: &App, req: Request) -> Reply {
     let author = path_uuid(&req, "userId")?;
     let params = PageParams::from_request(&req)?;
     let viewer = viewer(app, &req)?;
-    let client = app.db.get().await.map_err(FeedError::from)?;
+    let client = app.db.get().await?;
     let entries = repo::by_author(&client, author, &params).await?;
     drop(client);
     timeline_page(app, &req, &params, viewer, entries).await
@@ -327,7 +327,7 @@ pub async fn user_posts(app: &App, req: Request) -> Reply {
 pub async fn public(app: &App, req: Request) -> Reply {
     let params = PageParams::from_request(&req)?;
     let viewer = viewer(app, &req)?;
-    let client = app.db.get().await.map_err(FeedError::from)?;
+    let client = app.db.get().await?;
     let entries = repo::public(&client, &params).await?;
     drop(client);
     timeline_page(app, &req, &params, viewer, entries).await

@@ -33,17 +33,7 @@ pub enum UserError {
     Unexpected(#[from] anyhow::Error),
 }
 
-impl From<tokio_postgres::Error> for UserError {
-    fn from(e: tokio_postgres::Error) -> Self {
-        UserError::Unexpected(e.into())
-    }
-}
-
-impl From<deadpool_postgres::PoolError> for UserError {
-    fn from(e: deadpool_postgres::PoolError) -> Self {
-        UserError::Unexpected(e.into())
-    }
-}
+cs_http::service_error!(UserError);
 
 impl From<UserError> for HttpError {
     fn from(err: UserError) -> Self {

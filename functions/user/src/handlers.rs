@@ -4,8 +4,8 @@
 use chrono::{Duration as Days, Utc};
 use cs_events::DomainEvent;
 use cs_http::{
-    caller, json, json_body, json_with_headers, no_content, optional_caller, parse_uuid, path_uuid, Body, Caller,
-    HttpError, Page, PageParams, Problem, Request, RequestExt, Response,
+    caller, json, json_body, json_with_headers, no_content, optional_caller, parse_uuid, path_uuid, Body, Caller, Page,
+    PageParams, Problem, Request, RequestExt, Response,
 };
 use lambda_http::{http::StatusCode, request::RequestContext};
 use uuid::Uuid;
@@ -17,7 +17,7 @@ use crate::{
     App, UserError,
 };
 
-type Reply = Result<Response<Body>, HttpError>;
+type Reply = Result<Response<Body>, UserError>;
 
 /// How long a refresh token lives unused; each refresh issues a new one.
 const REFRESH_TTL_DAYS: i64 = 30;
@@ -67,13 +67,13 @@ pub async fn register(app: &App, req: Request) -> Reply {
     let password = Password::parse(&body.password, "password")?;
     let hashed = cs_auth::hash_password(password.expose()).await?;
 
-    let mut client = app.db.get().await.map_err(UserError::from)?;
-    let tx = client.transaction().await.map_err(UserError::from)?;
+    let mut client = app.db.get().await?;
+    let tx = client.transaction().await?;
     let new =
         NewUser { id: Uuid::now_v7(), username: username.as_str(), email: email.as_str(), hashed_password: &hashed };
     let user = repo::insert_user(&tx, &new).await?;
     let (access_token, refresh_token, expires_in) = start_session(app, &tx, &user).await?;
-    tx.commit().await.map_err(UserError::from)?;
+    tx.commit().await?;
 
     let view = UserView::for_viewer(user, Some(new.id));
     json(
@@ -94,16 +94,16 @@ pub async fn register(app: &App, req: Request) -> Reply {
 pub async fn login(app: &App, req: Request) -> Reply {
     let body: LoginBody = json_body(&req)?;
     if body.email.trim().is_empty() {
-        return Err(UserError::Invalid { field: "email", message: "email is required".into() }.into());
+        return Err(UserError::Invalid { field: "email", message: "email is required".into() });
     }
     let limit_headers = app.limits.check_login(app, &body.email, &source_ip(&req)).await?;
 
-    let client = app.db.get().await.map_err(UserError::from)?;
+    let client = app.db.get().await?;
     let user = repo::user_by_email(&client, &body.email).await?;
     let ok = cs_auth::verify_password_or_dummy(body.password, user.as_ref().map(|u| u.hashed_password.clone())).await?;
     let user = match user {
         Some(user) if ok => user,
-        _ => return Err(UserError::BadCredentials.into()),
+        _ => return Err(UserError::BadCredentials),
     };
     let (access_token, refresh_token, expires_in) = start_session(app, &client, &user).await?;
     let view = UserView::for_viewer(user.clone(), Some(user.id));
@@ -126,7 +126,7 @@ pub async fn login(app: &App, req: Request) -> Reply {
 pub async fn get_user(app: &App, req: Request) -> Reply {
     let id = path_uuid(&req, "userId")?;
     let viewer = viewer(app, &req)?;
-    let client = app.db.get().await.map_err(UserError::from)?;
+    let client = app.db.get().await?;
     let user = repo::user_by_id(&client, id).await?.ok_or(UserError::NotFound { field: None })?;
     json(StatusCode::OK, &UserView::for_viewer(user, viewer))
 }
@@ -148,7 +148,7 @@ pub async fn update_user(app: &App, req: Request) -> Reply {
     let id = path_uuid(&req, "userId")?;
     let me = me(&req)?;
     if me.id != id {
-        return Err(UserError::NotYou { field: Some("userId") }.into());
+        return Err(UserError::NotYou { field: Some("userId") });
     }
     let body: UpdateUserBody = json_body(&req)?;
     let mut change = ProfileChange {
@@ -164,40 +164,40 @@ pub async fn update_user(app: &App, req: Request) -> Reply {
     };
     let new_password = body.password.as_deref().map(|p| Password::parse(p, "password")).transpose()?;
 
-    let mut client = app.db.get().await.map_err(UserError::from)?;
+    let mut client = app.db.get().await?;
     let current = repo::user_by_id(&client, id).await?.ok_or(UserError::NotFound { field: None })?;
     let email_changes = change.email.as_ref().is_some_and(|e| *e != current.email);
     if email_changes || new_password.is_some() {
         let given = body.current_password.ok_or(UserError::CurrentPasswordRequired { field: "currentPassword" })?;
         if !cs_auth::verify_password(given, current.hashed_password.clone()).await? {
-            return Err(UserError::WrongPassword.into());
+            return Err(UserError::WrongPassword);
         }
     }
     if let Some(p) = &new_password {
         change.hashed_password = Some(cs_auth::hash_password(p.expose()).await?);
     }
 
-    let tx = client.transaction().await.map_err(UserError::from)?;
+    let tx = client.transaction().await?;
     let user = repo::update_user(&tx, id, &change).await?.ok_or(UserError::NotFound { field: None })?;
     if new_password.is_some() {
         // A new password signs out every other session.
         repo::revoke_all_for_user(&tx, id).await?;
     }
-    tx.commit().await.map_err(UserError::from)?;
+    tx.commit().await?;
     json(StatusCode::OK, &UserView::for_viewer(user, Some(me.id)))
 }
 
 /// The edge named by a follow body, checked: the caller acts only for themself.
-fn edge(req: &Request) -> Result<(Uuid, Uuid), HttpError> {
+fn edge(req: &Request) -> Result<(Uuid, Uuid), UserError> {
     let me = me(req)?;
     let body: FollowBody = json_body(req)?;
     let follower = parse_uuid("followerId", &body.follower_id)?;
     let following = parse_uuid("followingId", &body.following_id)?;
     if follower != me.id {
-        return Err(UserError::NotYou { field: Some("followerId") }.into());
+        return Err(UserError::NotYou { field: Some("followerId") });
     }
     if follower == following {
-        return Err(UserError::FollowSelf.into());
+        return Err(UserError::FollowSelf);
     }
     Ok((follower, following))
 }
@@ -215,15 +215,15 @@ fn edge(req: &Request) -> Result<(Uuid, Uuid), HttpError> {
     ))]
 pub async fn follow(app: &App, req: Request) -> Reply {
     let (follower, following) = edge(&req)?;
-    let mut client = app.db.get().await.map_err(UserError::from)?;
-    let tx = client.transaction().await.map_err(UserError::from)?;
+    let mut client = app.db.get().await?;
+    let tx = client.transaction().await?;
     let outbox = if repo::follow(&tx, follower, following).await? {
         let event = DomainEvent::Followed { follower_id: follower, following_id: following }.into_event();
         cs_events::emit(&tx, &event).await?
     } else {
         Vec::new()
     };
-    tx.commit().await.map_err(UserError::from)?;
+    tx.commit().await?;
     app.relay.publish(&outbox).await;
     no_content()
 }
@@ -241,28 +241,28 @@ pub async fn follow(app: &App, req: Request) -> Reply {
     ))]
 pub async fn unfollow(app: &App, req: Request) -> Reply {
     let (follower, following) = edge(&req)?;
-    let mut client = app.db.get().await.map_err(UserError::from)?;
+    let mut client = app.db.get().await?;
     if !repo::user_exists(&client, following).await? {
-        return Err(UserError::NotFound { field: Some("followingId") }.into());
+        return Err(UserError::NotFound { field: Some("followingId") });
     }
-    let tx = client.transaction().await.map_err(UserError::from)?;
+    let tx = client.transaction().await?;
     let outbox = if repo::unfollow(&tx, follower, following).await? {
         let event = DomainEvent::Unfollowed { follower_id: follower, following_id: following }.into_event();
         cs_events::emit(&tx, &event).await?
     } else {
         Vec::new()
     };
-    tx.commit().await.map_err(UserError::from)?;
+    tx.commit().await?;
     app.relay.publish(&outbox).await;
     no_content()
 }
 
-fn block_target(req: &Request) -> Result<(Uuid, Uuid), HttpError> {
+fn block_target(req: &Request) -> Result<(Uuid, Uuid), UserError> {
     let me = me(req)?;
     let body: BlockBody = json_body(req)?;
     let other = parse_uuid("userId", &body.user_id)?;
     if other == me.id {
-        return Err(UserError::Invalid { field: "userId", message: "you cannot block yourself".into() }.into());
+        return Err(UserError::Invalid { field: "userId", message: "you cannot block yourself".into() });
     }
     Ok((me.id, other))
 }
@@ -279,9 +279,9 @@ fn block_target(req: &Request) -> Result<(Uuid, Uuid), HttpError> {
     ))]
 pub async fn block(app: &App, req: Request) -> Reply {
     let (me, other) = block_target(&req)?;
-    let client = app.db.get().await.map_err(UserError::from)?;
+    let client = app.db.get().await?;
     if !repo::block(&client, me, other).await? {
-        return Err(UserError::NotFound { field: Some("userId") }.into());
+        return Err(UserError::NotFound { field: Some("userId") });
     }
     no_content()
 }
@@ -297,7 +297,7 @@ pub async fn block(app: &App, req: Request) -> Reply {
     ))]
 pub async fn unblock(app: &App, req: Request) -> Reply {
     let (me, other) = block_target(&req)?;
-    let client = app.db.get().await.map_err(UserError::from)?;
+    let client = app.db.get().await?;
     repo::unblock(&client, me, other).await?;
     no_content()
 }
@@ -305,10 +305,10 @@ pub async fn unblock(app: &App, req: Request) -> Reply {
 async fn follow_list(app: &App, req: Request, direction: Direction) -> Reply {
     let subject = path_uuid(&req, "userId")?;
     let params = PageParams::from_request(&req)?;
-    let client = app.db.get().await.map_err(UserError::from)?;
+    let client = app.db.get().await?;
     let rows = repo::follow_page(&client, subject, direction, &params).await?;
     if rows.is_empty() && !repo::user_exists(&client, subject).await? {
-        return Err(UserError::NotFound { field: None }.into());
+        return Err(UserError::NotFound { field: None });
     }
     Page::from_rows(rows, &params, repo::edge_cursor)
         .map(|(user, _)| UserView::public(user))
@@ -356,24 +356,24 @@ pub async fn following(app: &App, req: Request) -> Reply {
 pub async fn refresh(app: &App, req: Request) -> Reply {
     let body: RefreshBody = json_body(&req)?;
     let hash = cs_auth::hash_refresh_token(&body.refresh_token);
-    let mut client = app.db.get().await.map_err(UserError::from)?;
-    let tx = client.transaction().await.map_err(UserError::from)?;
+    let mut client = app.db.get().await?;
+    let tx = client.transaction().await?;
     let token = repo::refresh_token_for_update(&tx, &hash).await?.ok_or(UserError::BadRefreshToken)?;
     if token.revoked_at.is_some() || token.expires_at <= Utc::now() {
-        return Err(UserError::BadRefreshToken.into());
+        return Err(UserError::BadRefreshToken);
     }
     if token.replaced_at.is_some() {
         // A spent token came back: someone holds a copy. End every session of this login.
         repo::revoke_family(&tx, token.family_id).await?;
-        tx.commit().await.map_err(UserError::from)?;
-        return Err(UserError::RefreshTokenReused.into());
+        tx.commit().await?;
+        return Err(UserError::RefreshTokenReused);
     }
     let user = repo::user_by_id(&tx, token.user_id).await?.ok_or(UserError::BadRefreshToken)?;
     repo::mark_replaced(&tx, token.id).await?;
     let (refresh_token, next_hash) = cs_auth::new_refresh_token();
     repo::insert_refresh_token(&tx, token.family_id, user.id, &next_hash, Utc::now() + Days::days(REFRESH_TTL_DAYS))
         .await?;
-    tx.commit().await.map_err(UserError::from)?;
+    tx.commit().await?;
     let (access_token, expires_in) = app.tokens.issue(user.id, &user.username)?;
     json(StatusCode::OK, &TokenResponse { access_token, refresh_token, expires_in, token_type: "Bearer" })
 }
@@ -388,12 +388,12 @@ pub async fn refresh(app: &App, req: Request) -> Reply {
 pub async fn logout(app: &App, req: Request) -> Reply {
     let body: RefreshBody = json_body(&req)?;
     let hash = cs_auth::hash_refresh_token(&body.refresh_token);
-    let mut client = app.db.get().await.map_err(UserError::from)?;
-    let tx = client.transaction().await.map_err(UserError::from)?;
+    let mut client = app.db.get().await?;
+    let tx = client.transaction().await?;
     if let Some(token) = repo::refresh_token_for_update(&tx, &hash).await? {
         repo::revoke_family(&tx, token.family_id).await?;
     }
-    tx.commit().await.map_err(UserError::from)?;
+    tx.commit().await?;
     no_content()
 }
 

@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::{input::query_param, HttpError, Problem};
+use crate::{input::query_param, Problem};
 
 pub const DEFAULT_LIMIT: i64 = 20;
 pub const MAX_LIMIT: i64 = 100;
@@ -96,7 +96,11 @@ impl<T> Page<T> {
 
 impl<T: Serialize> Page<T> {
     /// 200 with the page, and a `Link: <…>; rel="next"` header when there is a next page.
-    pub fn into_response(self, req: &Request, params: &PageParams) -> Result<Response<Body>, HttpError> {
+    pub fn into_response<E: From<anyhow::Error>>(
+        self,
+        req: &Request,
+        params: &PageParams,
+    ) -> Result<Response<Body>, E> {
         let headers: Vec<(&str, String)> = self
             .next_cursor
             .as_ref()

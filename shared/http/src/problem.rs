@@ -113,3 +113,33 @@ impl From<Problem> for HttpError {
         HttpError::Problem(p)
     }
 }
+
+/// What every service error enum has besides its own variants: `Problem(Problem)` and
+/// `Unexpected(anyhow::Error)`. This gives it the conversions handlers rely on to use `?`
+/// everywhere: from [`HttpError`] (the HTTP glue's results), and from Postgres and pool
+/// errors (unexpected: logged in full, answered as a bare 500).
+#[macro_export]
+macro_rules! service_error {
+    ($error:ident) => {
+        impl From<$crate::HttpError> for $error {
+            fn from(e: $crate::HttpError) -> Self {
+                match e {
+                    $crate::HttpError::Problem(p) => $error::Problem(p),
+                    $crate::HttpError::Unexpected(e) => $error::Unexpected(e),
+                }
+            }
+        }
+
+        impl From<::tokio_postgres::Error> for $error {
+            fn from(e: ::tokio_postgres::Error) -> Self {
+                $error::Unexpected(e.into())
+            }
+        }
+
+        impl From<::deadpool_postgres::PoolError> for $error {
+            fn from(e: ::deadpool_postgres::PoolError) -> Self {
+                $error::Unexpected(e.into())
+            }
+        }
+    };
+}
