@@ -10,7 +10,9 @@ use utoipa::OpenApi;
         title = "ConnectSphere API",
         description = "The HTTP API of ConnectSphere. Errors are RFC 9457 problem+json with a stable `code` and the offending `field`."
     ),
-    paths(openapi_json)
+    paths(openapi_json),
+    // The response sets of cs_http::openapi refer to it by name.
+    components(schemas(cs_http::Problem))
 )]
 struct PlatformApi;
 

@@ -51,9 +51,11 @@ const MALFORMED: &str = "Malformed request: a path or query parameter of the wro
      a UUID, a bad `limit` or `cursor`), or a body that is not JSON";
 
 problem_set!(
-    /// 401: a route behind the JWT authorizer without a valid token, or a route where the
-    /// token is optional and the one sent is not valid.
-    Unauthorized { 401 => "The access token is missing, expired or not valid (where a token is optional: one was sent and it is not valid)" }
+    /// 401: a route behind the JWT authorizer without a valid token, a route where the
+    /// token is optional and the one sent is not valid, or credentials that do not sign in.
+    Unauthorized { 401 => "The credentials are not valid: no access token, or an expired or bad one (where a token \
+        is optional: one was sent and it is not valid); for sign-in and refresh, a wrong password or a refresh token \
+        that is unknown, expired or spent" }
 );
 
 problem_set!(
