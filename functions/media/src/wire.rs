@@ -7,10 +7,13 @@ use uuid::Uuid;
 #[serde(rename_all = "camelCase")]
 pub struct UploadBody {
     /// image/jpeg, image/png, image/webp, image/gif, video/mp4 or video/webm
+    #[schema(pattern = "^(image/(jpeg|png|webp|gif)|video/(mp4|webm))$")]
     pub content_type: String,
     /// Bytes; at most 10 MiB for images and 200 MiB for video (configurable).
+    #[schema(minimum = 1)]
     pub size: i64,
 }
+
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -1,4 +1,4 @@
-use utoipa::OpenApi;
+use utoipa::{Modify, OpenApi};
 
 use crate::handlers;
 
@@ -13,6 +13,23 @@ use crate::handlers;
         handlers::unsubscribe,
         handlers::unsubscribe_page,
     ),
+    modifiers(&ExactBodies),
     tags((name = "notifications", description = "In-app notifications, preferences and email unsubscribe"))
 )]
 pub struct NotifyApi;
+
+/// What the attributes cannot say: marking read needs `ids` (an array) or `all: true`.
+struct ExactBodies;
+
+impl Modify for ExactBodies {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        cs_http::openapi::add_keywords(
+            doc,
+            "MarkReadBody",
+            serde_json::json!({ "anyOf": [
+                { "required": ["ids"], "properties": { "ids": { "type": "array" } } },
+                { "required": ["all"], "properties": { "all": { "const": true } } },
+            ] }),
+        );
+    }
+}

@@ -40,7 +40,7 @@ pub struct UnreadCount {
 /// Either `ids` or `all: true`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct MarkReadBody {
-    #[schema(value_type = Option<Vec<Uuid>>)]
+    #[schema(value_type = Option<Vec<cs_http::openapi::UuidString>>)]
     pub ids: Option<Vec<String>>,
     pub all: Option<bool>,
 }

@@ -22,7 +22,7 @@ use crate::handlers;
         handlers::logout,
         handlers::jwks,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ExactBodies),
     tags(
         (name = "users", description = "Accounts and profiles"),
         (name = "auth", description = "Sessions and tokens"),
@@ -32,6 +32,21 @@ use crate::handlers;
 pub struct UserApi;
 
 struct BearerAuth;
+
+/// What the attributes cannot say: changing `email` or `password` needs `currentPassword`.
+/// (The server asks for it only when the email really changes; the document asks always,
+/// which no valid request contradicts.)
+struct ExactBodies;
+
+impl Modify for ExactBodies {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        cs_http::openapi::add_keywords(
+            doc,
+            "UpdateUserBody",
+            serde_json::json!({ "dependentRequired": { "email": ["currentPassword"], "password": ["currentPassword"] } }),
+        );
+    }
+}
 
 impl Modify for BearerAuth {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {

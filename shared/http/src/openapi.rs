@@ -25,6 +25,26 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// Kept beside `Cursor::decode`, which accepts exactly these strings.
 pub const CURSOR_PATTERN: &str = crate::page::CURSOR_PATTERN;
 
+/// A UUID in its hyphenated form, either case: what `parse_uuid` reads from a string field
+/// (it also reads the simple, braced and URN forms, which the document leaves out).
+pub const UUID_PATTERN: &str = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
+/// The schema of an id sent as a string in a body (`#[schema(value_type = UuidString)]`):
+/// `format: uuid` alone is an annotation that generators and validators may ignore.
+pub struct UuidString;
+
+impl utoipa::PartialSchema for UuidString {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+            .pattern(Some(UUID_PATTERN))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for UuidString {}
+
 /// One problem+json response referring to the `Problem` schema.
 pub fn problem(description: &str) -> RefOr<Response> {
     ResponseBuilder::new()
@@ -130,6 +150,22 @@ impl IntoParams for PageQuery {
                 .build(),
         ]
     }
+}
+
+/// Adds JSON Schema keywords that utoipa has no attribute for (`dependentRequired`, an
+/// `anyOf` of the field sets a body needs…) to the component schema `name`, so the document
+/// says what the parser enforces. Returns false when there is no such object schema (the
+/// api-docs tests look for every keyword added).
+pub fn add_keywords(doc: &mut utoipa::openapi::OpenApi, name: &str, keywords: serde_json::Value) -> bool {
+    let schema = doc.components.as_mut().and_then(|c| c.schemas.get_mut(name));
+    let (Some(RefOr::T(Schema::Object(object))), serde_json::Value::Object(keywords)) = (schema, keywords) else {
+        return false;
+    };
+    let extensions = object.extensions.get_or_insert_with(Default::default);
+    for (keyword, value) in keywords {
+        extensions.insert(keyword, value);
+    }
+    true
 }
 
 #[cfg(test)]
