@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use utoipa::{
     openapi::{
+        header::HeaderBuilder,
         path::{Parameter, ParameterBuilder, ParameterIn},
         schema::{ObjectBuilder, Schema, SchemaFormat, Type},
         ContentBuilder, KnownFormat, Ref, RefOr, Required, Response, ResponseBuilder,
@@ -47,11 +48,19 @@ impl utoipa::ToSchema for UuidString {}
 
 /// One problem+json response referring to the `Problem` schema.
 pub fn problem(description: &str) -> RefOr<Response> {
-    ResponseBuilder::new()
+    problem_with_headers(description, &[])
+}
+
+/// A problem response with headers the server may send beside it.
+fn problem_with_headers(description: &str, headers: &[(&str, Type, &str)]) -> RefOr<Response> {
+    let mut response = ResponseBuilder::new()
         .description(description)
-        .content(PROBLEM_JSON, ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
-        .build()
-        .into()
+        .content(PROBLEM_JSON, ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build());
+    for (name, kind, about) in headers {
+        let schema = ObjectBuilder::new().schema_type(kind.clone()).build();
+        response = response.header(*name, HeaderBuilder::new().schema(schema).description(Some(*about)).build());
+    }
+    response.build().into()
 }
 
 macro_rules! problem_set {
@@ -70,13 +79,19 @@ macro_rules! problem_set {
 const MALFORMED: &str = "Malformed request: a path or query parameter of the wrong form (an id that is not \
      a UUID, a bad `limit` or `cursor`), or a body that is not JSON";
 
-problem_set!(
-    /// 401: a route behind the JWT authorizer without a valid token, a route where the
-    /// token is optional and the one sent is not valid, or credentials that do not sign in.
-    Unauthorized { 401 => "The credentials are not valid: no access token, or an expired or bad one (where a token \
-        is optional: one was sent and it is not valid); for sign-in and refresh, a wrong password or a refresh token \
-        that is unknown, expired or spent" }
-);
+/// 401: a route behind the JWT authorizer without a valid token, a route where the token
+/// is optional and the one sent is not valid, or credentials that do not sign in.
+pub struct Unauthorized;
+
+impl IntoResponses for Unauthorized {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let description = "The credentials are not valid: no access token, or an expired or bad one (where a token \
+            is optional: one was sent and it is not valid); for sign-in and refresh, a wrong password or a refresh \
+            token that is unknown, expired or spent";
+        let headers = [("WWW-Authenticate", Type::String, "`Bearer`, when an access token is what is missing")];
+        BTreeMap::from([("401".to_string(), problem_with_headers(description, &headers))])
+    }
+}
 
 problem_set!(
     /// 400: a path or query parameter of the wrong form.
@@ -113,10 +128,20 @@ problem_set!(
     Conflict { 409 => "Conflicts with the current state (`code` says how)" }
 );
 
-problem_set!(
-    /// 429: a rate limit; `Retry-After` says when to try again.
-    TooManyRequests { 429 => "Too many attempts; `Retry-After` gives the seconds to wait" }
-);
+/// 429: a rate limit, with the seconds to wait.
+pub struct TooManyRequests;
+
+impl IntoResponses for TooManyRequests {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let headers = [
+            ("Retry-After", Type::Integer, "Seconds until the limit lets the next attempt through"),
+            ("X-RateLimit-Limit", Type::Integer, "Attempts the window allows"),
+            ("X-RateLimit-Remaining", Type::Integer, "Attempts left in the window (0)"),
+            ("X-RateLimit-Reset", Type::Integer, "Seconds until the window resets"),
+        ];
+        BTreeMap::from([("429".to_string(), problem_with_headers("Too many attempts", &headers))])
+    }
+}
 
 /// `?limit=&cursor=` of every list. `limit` values over the maximum are served as the
 /// maximum (the page says how many it holds), so the schema's bound is the integer's.
