@@ -17,27 +17,36 @@ pub struct NewConversationBody {
     /// direct conversation; each must be a user.
     #[schema(value_type = Vec<cs_http::openapi::UuidString>, min_items = 1, max_items = 255)]
     pub member_ids: Vec<String>,
-    /// A group's name: not blank.
-    #[schema(max_length = 100, pattern = r"[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")]
+    /// A group's name: not blank, no NUL (Postgres text cannot hold one).
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\u0000]*[^\u0000\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
+    )]
     pub name: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NewMessageBody {
-    /// Not blank.
-    #[schema(max_length = 4000, pattern = r"[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")]
+    /// Not blank, no NUL (Postgres text cannot hold one).
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\u0000]*[^\u0000\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
+    )]
     pub body: String,
     /// The client's id for this message: sending again with the same one returns the
     /// message already stored instead of a second copy.
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\u0000]*$")]
     pub client_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EditMessageBody {
-    /// Not blank.
-    #[schema(max_length = 4000, pattern = r"[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")]
+    /// Not blank, no NUL (Postgres text cannot hold one).
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\u0000]*[^\u0000\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
+    )]
     pub body: String,
 }
 

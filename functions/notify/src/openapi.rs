@@ -18,7 +18,8 @@ use crate::handlers;
 )]
 pub struct NotifyApi;
 
-/// What the attributes cannot say: marking read needs `ids` (an array) or `all: true`.
+/// What the attributes cannot say: marking read needs `all: true` (and then `ids` is not
+/// read), or `ids` as an array of UUIDs.
 struct ExactBodies;
 
 impl Modify for ExactBodies {
@@ -27,8 +28,11 @@ impl Modify for ExactBodies {
             doc,
             "MarkReadBody",
             serde_json::json!({ "anyOf": [
-                { "required": ["ids"], "properties": { "ids": { "type": "array" } } },
                 { "required": ["all"], "properties": { "all": { "const": true } } },
+                { "required": ["ids"], "properties": { "ids": {
+                    "type": "array",
+                    "items": { "type": "string", "format": "uuid", "pattern": cs_http::openapi::UUID_PATTERN },
+                } } },
             ] }),
         );
     }

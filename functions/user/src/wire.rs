@@ -21,8 +21,10 @@ pub struct RegisterBody {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginBody {
-    /// Not blank.
-    #[schema(pattern = r"[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")]
+    /// Not blank, no NUL.
+    #[schema(
+        pattern = r"^[^\u0000]*[^\u0000\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
+    )]
     pub email: String,
     pub password: String,
 }
