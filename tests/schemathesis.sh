@@ -64,11 +64,17 @@ if [[ -z $url ]]; then
     done
 fi
 
-# A user of our own, for the bearer token (the document's security scheme).
-name="st_$(date +%s)_$RANDOM"
-token=$(curl -fsS -X POST "$url/users/register" -H 'content-type: application/json' \
-    -d "{\"username\":\"$name\",\"email\":\"$name@example.com\",\"password\":\"schemathesis-pass\"}" |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["accessToken"])')
+# A user of our own, for the bearer token (the document's security scheme), and a peer:
+# the user that tests/schemathesis.toml puts where a body must name another user.
+register() {
+    local name="st_$(date +%s)_$RANDOM"
+    curl -fsS -X POST "$url/users/register" -H 'content-type: application/json' \
+        -d "{\"username\":\"$name\",\"email\":\"$name@example.com\",\"password\":\"schemathesis-pass\"}" |
+        python3 -c "import json, sys; print(json.load(sys.stdin)$1)"
+}
+token=$(register '["accessToken"]')
+SCHEMATHESIS_PEER_ID=$(register '["user"]["id"]')
+export SCHEMATHESIS_PEER_ID
 
 case $mode in
 bounded) options=(--seed "${SEED:-20261128}" --max-examples "${MAX_EXAMPLES:-3}" --phases examples,coverage,fuzzing,stateful --no-shrink) ;;
