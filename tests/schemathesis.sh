@@ -52,8 +52,11 @@ if [[ -z $url ]]; then
     psql -q "$admin_url" -c "CREATE DATABASE \"$database\"" >/dev/null
     port=$(free_port)
     ws_port=$(free_port)
+    # Queues and rate-limit counters of its own too: hundreds of logins from 127.0.0.1
+    # must not rate-limit the developer's own gateway, which shares the emulator.
     DATABASE_URL="${DATABASE_URL%/*}/$database" GATEWAY_PORT=$port WEBSOCKET_PORT=$ws_port \
-        QUEUE_PREFIX=${QUEUE_PREFIX:-schemathesis-} ACCESS_TOKEN_TTL_SECONDS=86400 \
+        QUEUE_PREFIX=${QUEUE_PREFIX:-schemathesis-} RATE_LIMIT_TABLE=connectsphere-rate-limits-schemathesis \
+        ACCESS_TOKEN_TTL_SECONDS=86400 \
         "$CARGO_TARGET_DIR/debug/local-gateway" serve >"$work/gateway.log" 2>&1 &
     gateway_pid=$!
     url=http://127.0.0.1:$port
