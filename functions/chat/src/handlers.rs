@@ -111,7 +111,13 @@ pub async fn create_conversation(app: &App, req: Request) -> Reply {
 #[utoipa::path(get, path = "/conversations", tag = "chat", security(("bearer" = [])),
     params(cs_http::openapi::PageQuery),
     responses(
-        (status = 200, description = "The caller's conversations, newest activity first", body = Page<ConversationView>),
+        (status = 200, description = "The caller's conversations, newest activity first", body = Page<ConversationView>,
+            links(
+                ("GetFirst" = (operation_id = "get_conversation", parameters(("conversationId" = "$response.body#/items/0/id")))),
+                ("FirstMessages" = (operation_id = "messages", parameters(("conversationId" = "$response.body#/items/0/id")))),
+                ("SendToFirst" = (operation_id = "send_message", parameters(("conversationId" = "$response.body#/items/0/id")))),
+                ("ReadFirst" = (operation_id = "read", parameters(("conversationId" = "$response.body#/items/0/id")))),
+            )),
         cs_http::openapi::Malformed,
         cs_http::openapi::Unauthorized,
     ))]
