@@ -73,11 +73,16 @@ register() {
     local name="st_$(date +%s)_$RANDOM"
     curl -fsS -X POST "$url/users/register" -H 'content-type: application/json' \
         -d "{\"username\":\"$name\",\"email\":\"$name@example.com\",\"password\":\"schemathesis-pass\"}" |
-        python3 -c "import json, sys; print(json.load(sys.stdin)$1)"
+        python3 -c "import json, sys; d = json.load(sys.stdin)$1; print(d if isinstance(d, str) else json.dumps(d))"
 }
-token=$(register '["accessToken"]')
+session=$(register '')
+token=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["accessToken"])' "$session")
+SCHEMATHESIS_USER_ID=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["user"]["id"])' "$session")
 SCHEMATHESIS_PEER_ID=$(register '["user"]["id"]')
-export SCHEMATHESIS_PEER_ID
+export SCHEMATHESIS_USER_ID SCHEMATHESIS_PEER_ID
+# A conversation with the peer, for the links from `GET /conversations` to lead into.
+curl -fsS -o /dev/null -X POST "$url/conversations" -H "authorization: Bearer $token" \
+    -H 'content-type: application/json' -d "{\"memberIds\":[\"$SCHEMATHESIS_PEER_ID\"]}"
 
 case $mode in
 bounded) options=(--seed "${SEED:-20261128}" --max-examples "${MAX_EXAMPLES:-3}" --phases examples,coverage,fuzzing,stateful --no-shrink) ;;
@@ -88,7 +93,7 @@ esac
 start=$(date +%s)
 status=0
 "$venv/bin/schemathesis" --config-file "$root/tests/schemathesis.toml" run "$url/openapi.json" --url "$url" \
-    -H "Authorization: Bearer $token" --workers 2 --request-timeout 30 \
+    -H "Authorization: Bearer $token" --workers 1 --request-timeout 30 \
     --report junit,ndjson --report-dir "$work/report" "${options[@]}" "$@" || status=$?
 echo "schemathesis ($mode) took $(( $(date +%s) - start )) s against $url"
 exit $status
