@@ -7,12 +7,13 @@ SHELL := /bin/bash
 ENV := set -a && . ./.local/env && set +a &&
 NEXTEST := $(shell command -v cargo-nextest >/dev/null 2>&1 && echo "cargo nextest run" || echo "cargo test")
 
-.PHONY: help dev services stop migrate seed gateway test lint bench build-lambdas clean-test-dbs dlq redrive \
-	infra-deps synth sam-synth test-infra
+.PHONY: help dev services stop migrate seed gateway test schemathesis fuzz lint bench build-lambdas clean-test-dbs \
+	dlq redrive infra-deps synth sam-synth test-infra
 
 help:
 	@echo "make dev       bring ConnectSphere up locally with demo data (http://127.0.0.1:3000)"
 	@echo "make test      run every test (starts what the tests need)"
+	@echo "make schemathesis  the API against its OpenAPI document, bounded;  make fuzz  the same, longer"
 	@echo "make bench     benchmarks: gateway vs bare SQL, chat vs a bare WebSocket relay"
 	@echo "make services  start Postgres and the AWS emulator;  make stop  stops them"
 	@echo "make lint      clippy (warnings are errors) and rustfmt"
@@ -47,7 +48,20 @@ clean-test-dbs: services
 test: services
 	@$(ENV) cargo run -q -p local-gateway -- drop-test-dbs
 	@$(ENV) $(NEXTEST) --workspace
+	@$(ENV) bash tests/schemathesis.sh bounded
 	@$(MAKE) --no-print-directory test-infra
+
+# The HTTP API against its own OpenAPI document (schemathesis, installed from PyPI into
+# .local/venv): every check, as a registered user, on a gateway started on free ports with
+# a database of its own. `make schemathesis` is bounded (a fixed seed, a few examples per
+# operation, well under a minute); `make fuzz` runs longer with a new seed each time
+# (MAX_TIME seconds, default 900; MAX_EXAMPLES per operation, default 100).
+# SCHEMATHESIS_URL=http://127.0.0.1:3000 tests a running gateway instead.
+schemathesis: services
+	@$(ENV) bash tests/schemathesis.sh bounded
+
+fuzz: services
+	@$(ENV) bash tests/schemathesis.sh fuzz
 
 lint:
 	cargo fmt --all --check

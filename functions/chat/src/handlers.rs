@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use cs_http::{
     json, json_body, no_content, parse_uuid, parse_uuids, path_uuid, require_caller, Body, Cursor, Page, PageParams,
-    Problem, Request, Response,
+    Request, Response,
 };
 use cs_readmodel::UserSummary;
 use lambda_http::http::StatusCode;
@@ -53,11 +53,16 @@ async fn view(app: &App, me: Uuid, id: Uuid) -> Result<ConversationView, ChatErr
 #[utoipa::path(post, path = "/conversations", tag = "chat", request_body = NewConversationBody, security(("bearer" = [])),
     responses(
         (status = 200, description = "The direct conversation of the pair, which already existed", body = ConversationView),
-        (status = 201, description = "The new conversation", body = ConversationView),
-        (status = 400, description = "Body is not JSON, or a member id is not a UUID", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "One of the pair blocks the other (`blocked`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No other member, too many, an unknown user, or a blank or over-long name", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "The new conversation", body = ConversationView,
+            links(
+                ("GetConversation" = (operation_id = "get_conversation", parameters(("conversationId" = "$response.body#/id")))),
+                ("Messages" = (operation_id = "messages", parameters(("conversationId" = "$response.body#/id")))),
+                ("Send" = (operation_id = "send_message", parameters(("conversationId" = "$response.body#/id")))),
+                ("Read" = (operation_id = "read", parameters(("conversationId" = "$response.body#/id")))),
+            )),
+        cs_http::openapi::BadBody,
+        cs_http::openapi::Unauthorized,
+        cs_http::openapi::Forbidden,
     ))]
 pub async fn create_conversation(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?.id;
@@ -104,14 +109,17 @@ pub async fn create_conversation(app: &App, req: Request) -> Reply {
 }
 
 #[utoipa::path(get, path = "/conversations", tag = "chat", security(("bearer" = [])),
-    params(
-        ("limit" = Option<i64>, Query, description = "Page size, 1 to 100 (default 20)"),
-        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
-    ),
+    params(cs_http::openapi::PageQuery),
     responses(
-        (status = 200, description = "The caller's conversations, newest activity first", body = Page<ConversationView>),
-        (status = 400, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The caller's conversations, newest activity first", body = Page<ConversationView>,
+            links(
+                ("GetFirst" = (operation_id = "get_conversation", parameters(("conversationId" = "$response.body#/items/0/id")))),
+                ("FirstMessages" = (operation_id = "messages", parameters(("conversationId" = "$response.body#/items/0/id")))),
+                ("SendToFirst" = (operation_id = "send_message", parameters(("conversationId" = "$response.body#/items/0/id")))),
+                ("ReadFirst" = (operation_id = "read", parameters(("conversationId" = "$response.body#/items/0/id")))),
+            )),
+        cs_http::openapi::Malformed,
+        cs_http::openapi::Unauthorized,
     ))]
 pub async fn list_conversations(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?.id;
@@ -128,8 +136,9 @@ pub async fn list_conversations(app: &App, req: Request) -> Reply {
     params(("conversationId" = Uuid, Path)),
     responses(
         (status = 200, description = "The conversation", body = ConversationView),
-        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such conversation, or the caller is not a member", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::Malformed,
+        cs_http::openapi::Unauthorized,
+        cs_http::openapi::NotFound,
     ))]
 pub async fn get_conversation(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?.id;
@@ -138,16 +147,12 @@ pub async fn get_conversation(app: &App, req: Request) -> Reply {
 }
 
 #[utoipa::path(get, path = "/conversations/{conversationId}/messages", tag = "chat", security(("bearer" = [])),
-    params(
-        ("conversationId" = Uuid, Path),
-        ("limit" = Option<i64>, Query, description = "Page size, 1 to 100 (default 20)"),
-        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page (older messages)"),
-    ),
+    params(("conversationId" = Uuid, Path), cs_http::openapi::PageQuery),
     responses(
         (status = 200, description = "Messages, newest first; deleted ones keep their place with an empty body", body = Page<MessageView>),
-        (status = 400, description = "Bad id, limit or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such conversation, or the caller is not a member", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::Malformed,
+        cs_http::openapi::Unauthorized,
+        cs_http::openapi::NotFound,
     ))]
 pub async fn messages(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?.id;
@@ -166,12 +171,16 @@ pub async fn messages(app: &App, req: Request) -> Reply {
     params(("conversationId" = Uuid, Path)),
     responses(
         (status = 200, description = "A retry: the message already stored under this clientId", body = MessageView),
-        (status = 201, description = "Stored and pushed to the members' connections (as the `sendMessage` frame does)", body = MessageView),
-        (status = 400, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "A block stands between the pair (`blocked`)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such conversation, or the caller is not a member", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Empty or over-long body, or a bad clientId", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Stored and pushed to the members' connections (as the `sendMessage` frame does)", body = MessageView,
+            links(
+                ("Edit" = (operation_id = "edit_message", parameters(("conversationId" = "$response.body#/conversationId"), ("messageId" = "$response.body#/id")))),
+                ("Delete" = (operation_id = "delete_message", parameters(("conversationId" = "$response.body#/conversationId"), ("messageId" = "$response.body#/id")))),
+                ("Messages" = (operation_id = "messages", parameters(("conversationId" = "$response.body#/conversationId")))),
+            )),
+        cs_http::openapi::BadBody,
+        cs_http::openapi::Unauthorized,
+        cs_http::openapi::Forbidden,
+        cs_http::openapi::NotFound,
     ))]
 pub async fn send_message(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?.id;
@@ -204,11 +213,11 @@ async fn own_message(app: &App, req: &Request) -> Result<(Vec<Uuid>, repo::Messa
     params(("conversationId" = Uuid, Path), ("messageId" = Uuid, Path)),
     responses(
         (status = 200, description = "The edited message (also pushed to the members' connections)", body = MessageView),
-        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not the sender", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such conversation or message, or the caller is not a member", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The message was deleted", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Empty or over-long body", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::BadBody,
+        cs_http::openapi::Unauthorized,
+        cs_http::openapi::Forbidden,
+        cs_http::openapi::NotFound,
+        cs_http::openapi::Conflict,
     ))]
 pub async fn edit_message(app: &App, req: Request) -> Reply {
     let body: EditMessageBody = json_body(&req)?;
@@ -224,10 +233,11 @@ pub async fn edit_message(app: &App, req: Request) -> Reply {
     params(("conversationId" = Uuid, Path), ("messageId" = Uuid, Path)),
     responses(
         (status = 204, description = "Deleted: the text is gone, the place in the history stays (members' connections get it as a `message` frame with `deleted: true`)"),
-        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not the sender", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such conversation or message, or the caller is not a member", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already deleted", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::Malformed,
+        cs_http::openapi::Unauthorized,
+        cs_http::openapi::Forbidden,
+        cs_http::openapi::NotFound,
+        cs_http::openapi::Conflict,
     ))]
 pub async fn delete_message(app: &App, req: Request) -> Reply {
     let (members, m, client) = own_message(app, &req).await?;
@@ -242,9 +252,9 @@ pub async fn delete_message(app: &App, req: Request) -> Reply {
     params(("conversationId" = Uuid, Path)),
     responses(
         (status = 200, description = "The caller's read marker and what is still unread (also pushed as a `read` frame)", body = ReadView),
-        (status = 400, description = "Body is not JSON, or messageId is not a UUID", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such conversation or message, or the caller is not a member", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::BadBody,
+        cs_http::openapi::Unauthorized,
+        cs_http::openapi::NotFound,
     ))]
 pub async fn read(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?.id;

@@ -13,22 +13,40 @@ use crate::repo::MessageRow;
 pub struct NewConversationBody {
     /// The other members (the caller is always one). One other member and no name is the
     /// pair's direct conversation.
-    #[schema(value_type = Vec<Uuid>)]
+    /// The other members (the caller is one anyway): one and no name makes the pair's
+    /// direct conversation; each must be a user.
+    #[schema(value_type = Vec<cs_http::openapi::UuidString>, min_items = 1, max_items = 255)]
     pub member_ids: Vec<String>,
+    /// A group's name: not blank, no NUL (Postgres text cannot hold one).
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\u0000]*[^\u0000\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
+    )]
     pub name: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NewMessageBody {
+    /// Not blank, no NUL (Postgres text cannot hold one).
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\u0000]*[^\u0000\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
+    )]
     pub body: String,
     /// The client's id for this message: sending again with the same one returns the
     /// message already stored instead of a second copy.
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\u0000]*$")]
     pub client_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EditMessageBody {
+    /// Not blank, no NUL (Postgres text cannot hold one).
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\u0000]*[^\u0000\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
+    )]
     pub body: String,
 }
 
@@ -36,7 +54,7 @@ pub struct EditMessageBody {
 #[serde(rename_all = "camelCase")]
 pub struct ReadBody {
     /// Read up to and including this message; the newest message when left out.
-    #[schema(value_type = Option<Uuid>)]
+    #[schema(value_type = Option<cs_http::openapi::UuidString>)]
     pub message_id: Option<String>,
 }
 

@@ -70,10 +70,18 @@ async fn post_view(app: &App, viewer: Option<Uuid>, id: Uuid) -> Result<PostView
 
 #[utoipa::path(post, path = "/posts", tag = "feed", request_body = NewPostBody, security(("bearer" = [])),
     responses(
-        (status = 201, description = "The new post", body = PostView),
-        (status = 400, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Empty or over-long content, or media that is not the caller's ready upload", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "The new post", body = PostView,
+            links(
+                ("GetPost" = (operation_id = "get_post", parameters(("id" = "$response.body#/id")))),
+                ("UpdatePost" = (operation_id = "update_post", parameters(("id" = "$response.body#/id")))),
+                ("DeletePost" = (operation_id = "delete_post", parameters(("id" = "$response.body#/id")))),
+                ("Like" = (operation_id = "like", parameters(("id" = "$response.body#/id")))),
+                ("Unlike" = (operation_id = "unlike", parameters(("id" = "$response.body#/id")))),
+                ("Comment" = (operation_id = "create_comment", parameters(("id" = "$response.body#/id")))),
+                ("Comments" = (operation_id = "list_comments", parameters(("id" = "$response.body#/id")))),
+            )),
+        cs_http::openapi::BadBody,
+        cs_http::openapi::Unauthorized,
     ))]
 pub async fn create_post(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
@@ -108,8 +116,9 @@ pub async fn create_post(app: &App, req: Request) -> Reply {
 #[utoipa::path(get, path = "/posts/{id}", tag = "feed", params(("id" = Uuid, Path)), security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The post", body = PostView),
-        (status = 400, description = "id is not a UUID", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such post", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::Malformed,
+        cs_http::openapi::Unauthorized,
+        cs_http::openapi::NotFound,
     ))]
 pub async fn get_post(app: &App, req: Request) -> Reply {
     let id = path_uuid(&req, "id")?;
@@ -129,9 +138,10 @@ async fn own_post(app: &App, me: Uuid, id: Uuid) -> Result<(), FeedError> {
 #[utoipa::path(put, path = "/posts/{id}", tag = "feed", params(("id" = Uuid, Path)), request_body = EditPostBody, security(("bearer" = [])),
     responses(
         (status = 200, description = "The edited post (`updatedAt` moves, `createdAt` stays)", body = PostView),
-        (status = 403, description = "Not the author", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such post", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Empty or over-long content", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::BadBody,
+        cs_http::openapi::Unauthorized,
+        cs_http::openapi::Forbidden,
+        cs_http::openapi::NotFound,
     ))]
 pub async fn update_post(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
@@ -147,8 +157,10 @@ pub async fn update_post(app: &App, req: Request) -> Reply {
 #[utoipa::path(delete, path = "/posts/{id}", tag = "feed", params(("id" = Uuid, Path)), security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted, with its comments, likes and timeline entries"),
-        (status = 403, description = "Not the author", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such post", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::Malformed,
+        cs_http::openapi::Unauthorized,
+        cs_http::openapi::Forbidden,
+        cs_http::openapi::NotFound,
     ))]
 pub async fn delete_post(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
@@ -167,7 +179,9 @@ async fn like_state(app: &App, me: Uuid, id: Uuid) -> Reply {
 #[utoipa::path(post, path = "/posts/{id}/like", tag = "feed", params(("id" = Uuid, Path)), security(("bearer" = [])),
     responses(
         (status = 200, description = "Liked (also when already liked; notifies the author once)", body = LikeState),
-        (status = 404, description = "No such post", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::Malformed,
+        cs_http::openapi::Unauthorized,
+        cs_http::openapi::NotFound,
     ))]
 pub async fn like(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
@@ -189,7 +203,9 @@ pub async fn like(app: &App, req: Request) -> Reply {
 #[utoipa::path(delete, path = "/posts/{id}/like", tag = "feed", params(("id" = Uuid, Path)), security(("bearer" = [])),
     responses(
         (status = 200, description = "Not liked (also when it was not)", body = LikeState),
-        (status = 404, description = "No such post", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::Malformed,
+        cs_http::openapi::Unauthorized,
+        cs_http::openapi::NotFound,
     ))]
 pub async fn unlike(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
@@ -201,9 +217,14 @@ pub async fn unlike(app: &App, req: Request) -> Reply {
 
 #[utoipa::path(post, path = "/posts/{id}/comments", tag = "feed", params(("id" = Uuid, Path)), request_body = NewCommentBody, security(("bearer" = [])),
     responses(
-        (status = 201, description = "The comment", body = CommentView),
-        (status = 404, description = "No such post", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Empty or over-long content", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "The comment", body = CommentView,
+            links(
+                ("DeleteComment" = (operation_id = "delete_comment", parameters(("id" = "$response.body#/id")))),
+                ("Comments" = (operation_id = "list_comments", parameters(("id" = "$response.body#/postId")))),
+            )),
+        cs_http::openapi::BadBody,
+        cs_http::openapi::Unauthorized,
+        cs_http::openapi::NotFound,
     ))]
 pub async fn create_comment(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
@@ -230,11 +251,11 @@ pub async fn create_comment(app: &App, req: Request) -> Reply {
 }
 
 #[utoipa::path(get, path = "/posts/{id}/comments", tag = "feed",
-    params(("id" = Uuid, Path), ("limit" = Option<i64>, Query), ("cursor" = Option<String>, Query)),
+    params(("id" = Uuid, Path), cs_http::openapi::PageQuery),
     responses(
         (status = 200, description = "Oldest first", body = Page<CommentView>),
-        (status = 400, description = "Bad id, limit or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such post", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::Malformed,
+        cs_http::openapi::NotFound,
     ))]
 pub async fn list_comments(app: &App, req: Request) -> Reply {
     let post = path_uuid(&req, "id")?;
@@ -251,9 +272,11 @@ pub async fn list_comments(app: &App, req: Request) -> Reply {
 
 #[utoipa::path(delete, path = "/comments/{id}", tag = "feed", params(("id" = Uuid, Path)), security(("bearer" = [])),
     responses(
-        (status = 204, description = "Deleted"),
-        (status = 403, description = "Neither the comment's nor the post's author", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such comment", body = Problem, content_type = "application/problem+json"),
+        (status = 204, description = "Deleted (by the comment's author or the post's)"),
+        cs_http::openapi::Malformed,
+        cs_http::openapi::Unauthorized,
+        cs_http::openapi::Forbidden,
+        cs_http::openapi::NotFound,
     ))]
 pub async fn delete_comment(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
@@ -287,11 +310,11 @@ async fn timeline_page(
 }
 
 #[utoipa::path(get, path = "/timeline/home", tag = "feed",
-    params(("limit" = Option<i64>, Query), ("cursor" = Option<String>, Query)), security(("bearer" = [])),
+    params(cs_http::openapi::PageQuery), security(("bearer" = [])),
     responses(
         (status = 200, description = "Posts of the people you follow and your own, newest first", body = Page<PostView>),
-        (status = 400, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::Malformed,
+        cs_http::openapi::Unauthorized,
     ))]
 pub async fn home(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
@@ -303,10 +326,11 @@ pub async fn home(app: &App, req: Request) -> Reply {
 }
 
 #[utoipa::path(get, path = "/users/{userId}/posts", tag = "feed",
-    params(("userId" = Uuid, Path), ("limit" = Option<i64>, Query), ("cursor" = Option<String>, Query)), security((), ("bearer" = [])),
+    params(("userId" = Uuid, Path), cs_http::openapi::PageQuery), security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The user's posts, newest first", body = Page<PostView>),
-        (status = 400, description = "Bad id, limit or cursor", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::Malformed,
+        cs_http::openapi::Unauthorized,
     ))]
 pub async fn user_posts(app: &App, req: Request) -> Reply {
     let author = path_uuid(&req, "userId")?;
@@ -319,10 +343,11 @@ pub async fn user_posts(app: &App, req: Request) -> Reply {
 }
 
 #[utoipa::path(get, path = "/timeline/public", tag = "feed",
-    params(("limit" = Option<i64>, Query), ("cursor" = Option<String>, Query)), security((), ("bearer" = [])),
+    params(cs_http::openapi::PageQuery), security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Every post, newest first", body = Page<PostView>),
-        (status = 400, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::Malformed,
+        cs_http::openapi::Unauthorized,
     ))]
 pub async fn public(app: &App, req: Request) -> Reply {
     let params = PageParams::from_request(&req)?;

@@ -11,19 +11,34 @@ use crate::repo::{CommentRow, PostRow};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NewPostBody {
+    /// Not blank; no control characters but newlines and tabs.
+    #[schema(
+        max_length = 5000,
+        pattern = r"^[^\u0000-\u0008\u000b-\u001f\u007f-\u009f]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000-\u0008\u000b-\u001f\u007f-\u009f]*$"
+    )]
     pub content: String,
     /// An upload of the caller's that is ready (`GET /media/{id}`).
-    #[schema(value_type = Option<Uuid>)]
+    #[schema(value_type = Option<cs_http::openapi::UuidString>)]
     pub media_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EditPostBody {
+    /// Not blank; no control characters but newlines and tabs.
+    #[schema(
+        max_length = 5000,
+        pattern = r"^[^\u0000-\u0008\u000b-\u001f\u007f-\u009f]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000-\u0008\u000b-\u001f\u007f-\u009f]*$"
+    )]
     pub content: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewCommentBody {
+    /// Not blank; no control characters but newlines and tabs.
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000b-\u001f\u007f-\u009f]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000-\u0008\u000b-\u001f\u007f-\u009f]*$"
+    )]
     pub content: String,
 }
 

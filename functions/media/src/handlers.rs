@@ -9,10 +9,10 @@ type Reply = Result<Response<Body>, HttpError>;
 
 #[utoipa::path(post, path = "/media/uploads", tag = "media", request_body = UploadBody, security(("bearer" = [])),
     responses(
-        (status = 201, description = "Where to PUT the file; `GET /media/{id}` says when it is ready", body = UploadTicket),
-        (status = 400, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A content type that is not allowed, or a size over the limit", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Where to PUT the file; `GET /media/{id}` says when it is ready", body = UploadTicket,
+            links(("GetMedia" = (operation_id = "get_media", parameters(("id" = "$response.body#/mediaId")))))),
+        cs_http::openapi::BadBody,
+        cs_http::openapi::Unauthorized,
     ))]
 pub async fn create_upload(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
@@ -40,8 +40,8 @@ pub async fn create_upload(app: &App, req: Request) -> Reply {
 #[utoipa::path(get, path = "/media/{id}", tag = "media", params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "The upload's state, with presigned URLs once ready", body = MediaView),
-        (status = 400, description = "id is not a UUID", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such media", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::Malformed,
+        cs_http::openapi::NotFound,
     ))]
 pub async fn get_media(app: &App, req: Request) -> Reply {
     let id = path_uuid(&req, "id")?;

@@ -1,5 +1,5 @@
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -7,9 +7,21 @@ use uuid::Uuid;
 #[serde(rename_all = "camelCase")]
 pub struct UploadBody {
     /// image/jpeg, image/png, image/webp, image/gif, video/mp4 or video/webm
+    #[schema(pattern = "^(image/(jpeg|png|webp|gif)|video/(mp4|webm))$")]
     pub content_type: String,
     /// Bytes; at most 10 MiB for images and 200 MiB for video (configurable).
+    #[schema(minimum = 1)]
+    #[serde(deserialize_with = "whole_number")]
     pub size: i64,
+}
+
+/// A JSON number with no fraction, as JSON Schema's `integer` counts them: `5.0` is 5.
+fn whole_number<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let n = serde_json::Number::deserialize(d)?;
+    let whole = |f: f64| (f.fract() == 0.0 && f.abs() < 9.0e18).then_some(f as i64);
+    n.as_i64()
+        .or_else(|| n.as_f64().and_then(whole))
+        .ok_or_else(|| serde::de::Error::custom(format!("invalid value: {n}, expected a whole number")))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -22,3 +34,15 @@ pub struct UploadTicket {
 }
 
 pub use cs_readmodel::MediaView;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn size_is_any_whole_number() {
+        let body: UploadBody = serde_json::from_str(r#"{"contentType":"image/png","size":1024.0}"#).unwrap();
+        assert_eq!(body.size, 1024);
+        assert!(serde_json::from_str::<UploadBody>(r#"{"contentType":"image/png","size":1.5}"#).is_err());
+        assert!(serde_json::from_str::<UploadBody>(r#"{"contentType":"image/png","size":"1"}"#).is_err());
+    }
+}

@@ -49,16 +49,12 @@ pub async fn views(
 }
 
 #[utoipa::path(get, path = "/notifications", tag = "notifications",
-    params(
-        ("type" = Option<Kind>, Query, description = "Only this kind"),
-        ("limit" = Option<i64>, Query, description = "Page size, 1 to 100 (default 20)"),
-        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
-    ),
+    params(("type" = Option<Kind>, Query, description = "Only this kind"), cs_http::openapi::PageQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Newest activity first", body = Page<NotificationView>),
-        (status = 400, description = "Bad type, limit or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::Malformed,
+        cs_http::openapi::Unauthorized,
     ))]
 pub async fn list(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
@@ -83,8 +79,7 @@ pub async fn list(app: &App, req: Request) -> Reply {
 
 #[utoipa::path(get, path = "/notifications/unread-count", tag = "notifications",
     security(("bearer" = [])),
-    responses((status = 200, description = "How many are unread", body = UnreadCount),
-        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "How many are unread", body = UnreadCount), cs_http::openapi::Unauthorized))]
 pub async fn unread_count(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
     let client = app.db.get().await.map_err(anyhow::Error::from)?;
@@ -96,9 +91,8 @@ pub async fn unread_count(app: &App, req: Request) -> Reply {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "How many changed", body = MarkReadResponse),
-        (status = 400, description = "Malformed body or id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Neither ids nor all", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::BadBody,
+        cs_http::openapi::Unauthorized,
     ))]
 pub async fn mark_read(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
@@ -115,8 +109,7 @@ pub async fn mark_read(app: &App, req: Request) -> Reply {
 
 #[utoipa::path(get, path = "/notifications/preferences", tag = "notifications",
     security(("bearer" = [])),
-    responses((status = 200, description = "Every kind and its channel", body = Preferences),
-        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "Every kind and its channel", body = Preferences), cs_http::openapi::Unauthorized))]
 pub async fn get_preferences(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
     let client = app.db.get().await.map_err(anyhow::Error::from)?;
@@ -128,9 +121,8 @@ pub async fn get_preferences(app: &App, req: Request) -> Reply {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Every kind and its channel, after the change", body = Preferences),
-        (status = 400, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "An unknown kind or channel", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::BadBody,
+        cs_http::openapi::Unauthorized,
     ))]
 pub async fn put_preferences(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
@@ -155,10 +147,10 @@ fn unsubscribe_claims(app: &App, req: &Request) -> Result<(Uuid, Kind), HttpErro
 }
 
 #[utoipa::path(post, path = "/notifications/unsubscribe", tag = "notifications",
-    params(("token" = String, Query, description = "From the email's List-Unsubscribe link")),
+    params(("token" = String, Query, description = "From the email's List-Unsubscribe link; a link that is not valid is a 400")),
     responses(
         (status = 200, description = "Emails of that kind stop; in-app notifications go on", body = Unsubscribed),
-        (status = 400, description = "The link is not valid", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::Malformed,
     ))]
 pub async fn unsubscribe(app: &App, req: Request) -> Reply {
     let (user, kind) = unsubscribe_claims(app, &req)?;
@@ -168,10 +160,10 @@ pub async fn unsubscribe(app: &App, req: Request) -> Reply {
 }
 
 #[utoipa::path(get, path = "/notifications/unsubscribe", tag = "notifications",
-    params(("token" = String, Query, description = "From the email's List-Unsubscribe link")),
+    params(("token" = String, Query, description = "From the email's List-Unsubscribe link; a link that is not valid is a 400")),
     responses(
         (status = 200, description = "A page with a button that confirms (a GET never unsubscribes: link scanners follow GETs)", content_type = "text/html"),
-        (status = 400, description = "The link is not valid", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::Malformed,
     ))]
 pub async fn unsubscribe_page(app: &App, req: Request) -> Reply {
     let (_, kind) = unsubscribe_claims(app, &req)?;

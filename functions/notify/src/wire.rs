@@ -40,7 +40,8 @@ pub struct UnreadCount {
 /// Either `ids` or `all: true`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct MarkReadBody {
-    #[schema(value_type = Option<Vec<Uuid>>)]
+    /// UUIDs, read only without `all: true` (see the schema's `anyOf`).
+    #[schema(value_type = Option<Vec<String>>)]
     pub ids: Option<Vec<String>>,
     pub all: Option<bool>,
 }

@@ -5,7 +5,7 @@ use chrono::{Duration as Days, Utc};
 use cs_events::DomainEvent;
 use cs_http::{
     caller, json, json_body, json_with_headers, no_content, optional_caller, parse_uuid, path_uuid, Body, Caller, Page,
-    PageParams, Problem, Request, RequestExt, Response,
+    PageParams, Request, RequestExt, Response,
 };
 use lambda_http::{http::StatusCode, request::RequestContext};
 use uuid::Uuid;
@@ -54,11 +54,18 @@ async fn start_session(
 #[utoipa::path(post, path = "/users/register", tag = "users",
     request_body = RegisterBody,
     responses(
-        (status = 201, description = "Registered; the user and a session", body = AuthResponse),
-        (status = 400, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Username or email taken", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is missing or invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Registered; the user and a session", body = AuthResponse,
+            links(
+                ("GetUser" = (operation_id = "get_user", parameters(("userId" = "$response.body#/user/id")))),
+                ("UpdateUser" = (operation_id = "update_user", parameters(("userId" = "$response.body#/user/id")))),
+                ("UserPosts" = (operation_id = "user_posts", parameters(("userId" = "$response.body#/user/id")))),
+                ("Block" = (operation_id = "block", request_body = json!({ "userId": "$response.body#/user/id" }))),
+                ("Unblock" = (operation_id = "unblock", request_body = json!({ "userId": "$response.body#/user/id" }))),
+                ("Converse" = (operation_id = "create_conversation",
+                    request_body = json!({ "memberIds": ["$response.body#/user/id"] }))),
+            )),
+        cs_http::openapi::BadBody,
+        cs_http::openapi::Conflict,
     ))]
 pub async fn register(app: &App, req: Request) -> Reply {
     let body: RegisterBody = json_body(&req)?;
@@ -85,11 +92,11 @@ pub async fn register(app: &App, req: Request) -> Reply {
 #[utoipa::path(post, path = "/users/login", tag = "auth",
     request_body = LoginBody,
     responses(
-        (status = 200, description = "Signed in", body = AuthResponse),
-        (status = 400, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Email or password wrong (the same answer for both)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is missing", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts for this account or address", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Signed in", body = AuthResponse,
+            links(("GetUser" = (operation_id = "get_user", parameters(("userId" = "$response.body#/user/id")))))),
+        cs_http::openapi::BadBody,
+        cs_http::openapi::Unauthorized,
+        cs_http::openapi::TooManyRequests,
     ))]
 pub async fn login(app: &App, req: Request) -> Reply {
     let body: LoginBody = json_body(&req)?;
@@ -119,9 +126,9 @@ pub async fn login(app: &App, req: Request) -> Reply {
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The user; with `email` when the caller is that user", body = UserView),
-        (status = 400, description = "userId is not a UUID", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "A token was sent and is not valid", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::Malformed,
+        cs_http::openapi::Unauthorized,
+        cs_http::openapi::NotFound,
     ))]
 pub async fn get_user(app: &App, req: Request) -> Reply {
     let id = path_uuid(&req, "userId")?;
@@ -137,12 +144,11 @@ pub async fn get_user(app: &App, req: Request) -> Reply {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The updated user", body = UserView),
-        (status = 400, description = "Malformed id or body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not your profile, or the current password is wrong", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Username or email taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid, or currentPassword is missing", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::BadBody,
+        cs_http::openapi::Unauthorized,
+        cs_http::openapi::Forbidden,
+        cs_http::openapi::NotFound,
+        cs_http::openapi::Conflict,
     ))]
 pub async fn update_user(app: &App, req: Request) -> Reply {
     let id = path_uuid(&req, "userId")?;
@@ -207,11 +213,10 @@ fn edge(req: &Request) -> Result<(Uuid, Uuid), UserError> {
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Following (also when already following)"),
-        (status = 400, description = "Malformed body or id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "followerId is not the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user to follow", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Following yourself, or a field missing", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::BadBody,
+        cs_http::openapi::Unauthorized,
+        cs_http::openapi::Forbidden,
+        cs_http::openapi::NotFound,
     ))]
 pub async fn follow(app: &App, req: Request) -> Reply {
     let (follower, following) = edge(&req)?;
@@ -233,11 +238,10 @@ pub async fn follow(app: &App, req: Request) -> Reply {
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Not following (also when already not following)"),
-        (status = 400, description = "Malformed body or id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "followerId is not the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unfollowing yourself, or a field missing", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::BadBody,
+        cs_http::openapi::Unauthorized,
+        cs_http::openapi::Forbidden,
+        cs_http::openapi::NotFound,
     ))]
 pub async fn unfollow(app: &App, req: Request) -> Reply {
     let (follower, following) = edge(&req)?;
@@ -272,10 +276,9 @@ fn block_target(req: &Request) -> Result<(Uuid, Uuid), UserError> {
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Blocked (also when already blocked): neither can message the other in a direct conversation"),
-        (status = 400, description = "Malformed body or id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Blocking yourself, or userId missing", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::BadBody,
+        cs_http::openapi::Unauthorized,
+        cs_http::openapi::NotFound,
     ))]
 pub async fn block(app: &App, req: Request) -> Reply {
     let (me, other) = block_target(&req)?;
@@ -291,9 +294,8 @@ pub async fn block(app: &App, req: Request) -> Reply {
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Not blocked (also when it was not)"),
-        (status = 400, description = "Malformed body or id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "userId missing", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::BadBody,
+        cs_http::openapi::Unauthorized,
     ))]
 pub async fn unblock(app: &App, req: Request) -> Reply {
     let (me, other) = block_target(&req)?;
@@ -316,30 +318,22 @@ async fn follow_list(app: &App, req: Request, direction: Direction) -> Reply {
 }
 
 #[utoipa::path(get, path = "/users/{userId}/followers", tag = "follows",
-    params(
-        ("userId" = Uuid, Path, description = "Whose followers"),
-        ("limit" = Option<i64>, Query, description = "Page size, 1 to 100 (default 20)"),
-        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
-    ),
+    params(("userId" = Uuid, Path, description = "Whose followers"), cs_http::openapi::PageQuery),
     responses(
         (status = 200, description = "Followers, newest first; a `Link: rel=\"next\"` header when more follow", body = Page<UserView>),
-        (status = 400, description = "Bad id, limit or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::Malformed,
+        cs_http::openapi::NotFound,
     ))]
 pub async fn followers(app: &App, req: Request) -> Reply {
     follow_list(app, req, Direction::Followers).await
 }
 
 #[utoipa::path(get, path = "/users/{userId}/following", tag = "follows",
-    params(
-        ("userId" = Uuid, Path, description = "Whose followings"),
-        ("limit" = Option<i64>, Query, description = "Page size, 1 to 100 (default 20)"),
-        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
-    ),
+    params(("userId" = Uuid, Path, description = "Whose followings"), cs_http::openapi::PageQuery),
     responses(
         (status = 200, description = "Users followed, newest first; a `Link: rel=\"next\"` header when more follow", body = Page<UserView>),
-        (status = 400, description = "Bad id, limit or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::Malformed,
+        cs_http::openapi::NotFound,
     ))]
 pub async fn following(app: &App, req: Request) -> Reply {
     follow_list(app, req, Direction::Following).await
@@ -349,9 +343,8 @@ pub async fn following(app: &App, req: Request) -> Reply {
     request_body = RefreshBody,
     responses(
         (status = 200, description = "A new access token and the next refresh token (the one sent is now spent)", body = TokenResponse),
-        (status = 400, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Unknown, expired or revoked token; a reused token revokes its whole family", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "refreshToken missing", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::BadBody,
+        cs_http::openapi::Unauthorized,
     ))]
 pub async fn refresh(app: &App, req: Request) -> Reply {
     let body: RefreshBody = json_body(&req)?;
@@ -382,8 +375,7 @@ pub async fn refresh(app: &App, req: Request) -> Reply {
     request_body = RefreshBody,
     responses(
         (status = 204, description = "The session of this refresh token is ended (also when it already was)"),
-        (status = 400, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "refreshToken missing", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::BadBody,
     ))]
 pub async fn logout(app: &App, req: Request) -> Reply {
     let body: RefreshBody = json_body(&req)?;

@@ -22,7 +22,7 @@ use crate::handlers;
         handlers::logout,
         handlers::jwks,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ExactBodies),
     tags(
         (name = "users", description = "Accounts and profiles"),
         (name = "auth", description = "Sessions and tokens"),
@@ -32,6 +32,28 @@ use crate::handlers;
 pub struct UserApi;
 
 struct BearerAuth;
+
+/// What the attributes cannot say: a new `email` or `password` (a string; `null` changes
+/// nothing) needs `currentPassword` as a string. (The server asks for it only when the email
+/// really changes; the document asks always, which no valid request contradicts.)
+struct ExactBodies;
+
+fn needs_current_password(field: &str) -> serde_json::Value {
+    serde_json::json!({ "anyOf": [
+        { "properties": { field: { "type": "null" } } },
+        { "required": ["currentPassword"], "properties": { "currentPassword": { "type": "string" } } },
+    ] })
+}
+
+impl Modify for ExactBodies {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        cs_http::openapi::add_keywords(
+            doc,
+            "UpdateUserBody",
+            serde_json::json!({ "allOf": [needs_current_password("email"), needs_current_password("password")] }),
+        );
+    }
+}
 
 impl Modify for BearerAuth {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {

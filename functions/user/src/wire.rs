@@ -7,15 +7,24 @@ use uuid::Uuid;
 
 use crate::repo::UserRow;
 
+/// `username`: letters, digits and `_`, unique regardless of case. `email`: kept in lower
+/// case. `password`: 8 to 128 characters, any.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RegisterBody {
+    #[schema(min_length = 3, max_length = 30, pattern = r"^[A-Za-z0-9_]{3,30}$")]
     pub username: String,
+    #[schema(max_length = 254, pattern = r"^[!-?A-~]{1,64}@[!-\-/-?A-~]+(\.[!-\-/-?A-~]+)+$")]
     pub email: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginBody {
+    /// Not blank, no NUL.
+    #[schema(
+        pattern = r"^[^\u0000]*[^\u0000\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
+    )]
     pub email: String,
     pub password: String,
 }
@@ -30,9 +39,9 @@ pub struct RefreshBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FollowBody {
-    #[schema(format = Uuid)]
+    #[schema(value_type = cs_http::openapi::UuidString)]
     pub follower_id: String,
-    #[schema(format = Uuid)]
+    #[schema(value_type = cs_http::openapi::UuidString)]
     pub following_id: String,
 }
 
@@ -40,7 +49,7 @@ pub struct FollowBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BlockBody {
-    #[schema(format = Uuid)]
+    #[schema(value_type = cs_http::openapi::UuidString)]
     pub user_id: String,
 }
 
@@ -49,18 +58,24 @@ pub struct BlockBody {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateUserBody {
+    #[schema(min_length = 3, max_length = 30, pattern = r"^[A-Za-z0-9_]{3,30}$")]
     pub username: Option<String>,
+    #[schema(max_length = 254, pattern = r"^[!-?A-~]{1,64}@[!-\-/-?A-~]+(\.[!-\-/-?A-~]+)+$")]
     pub email: Option<String>,
+    #[schema(min_length = 8, max_length = 128)]
     pub password: Option<String>,
     pub current_password: Option<String>,
+    /// At most 50 characters, one line; empty or `null` clears it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 50, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$")]
     pub display_name: Option<Option<String>>,
+    /// At most 500 characters; newlines allowed; empty or `null` clears it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 500, pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$")]
     pub bio: Option<Option<String>>,
+    /// An http(s) URL; empty or `null` clears it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2048, pattern = r"^(https://[!-~]+|http://[!-~]{2,})?$")]
     pub avatar_url: Option<Option<String>>,
 }
 

@@ -4,6 +4,7 @@
 
 mod caller;
 mod input;
+pub mod openapi;
 mod page;
 mod problem;
 mod reply;

@@ -1,4 +1,3 @@
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, Utc};
 use lambda_http::{http::StatusCode, Body, Request, Response};
 use serde::Serialize;
@@ -11,27 +10,37 @@ pub const DEFAULT_LIMIT: i64 = 20;
 pub const MAX_LIMIT: i64 = 100;
 
 /// A keyset position: the `(created_at, id)` of the last row a page returned.
-/// Opaque to clients: base64url of `<microseconds>.<uuid>`.
+/// Opaque to clients, but of a form the OpenAPI document can state exactly
+/// (`CURSOR_PATTERN`): 16 hex digits of the microseconds since 1970, then the id's 32,
+/// in lower case. Every string of that form is a position, so every one is accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
     pub at: DateTime<Utc>,
     pub id: Uuid,
 }
 
+/// `?cursor=` as the API accepts it: a cursor it issued, or empty for the first page.
+/// The leading `0` keeps the time between 1970 and the year 38,000, which both chrono and
+/// Postgres can hold.
+pub(crate) const CURSOR_PATTERN: &str = "^(0[0-9a-f]{47})?$";
+
 impl Cursor {
     pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(format!("{}.{}", self.at.timestamp_micros(), self.id))
+        format!("{:016x}{}", self.at.timestamp_micros(), self.id.simple())
     }
 
     pub fn decode(raw: &str) -> Result<Self, Problem> {
         let bad = || Problem::bad_request("invalid_cursor", "cursor", "cursor is not one this API issued");
-        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
-        let text = String::from_utf8(bytes).map_err(|_| bad())?;
-        let (micros, id) = text.split_once('.').ok_or_else(bad)?;
-        let micros: i64 = micros.parse().map_err(|_| bad())?;
+        let well_formed = raw.len() == 48
+            && raw.starts_with('0')
+            && raw.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if !well_formed {
+            return Err(bad());
+        }
+        let micros = i64::from_str_radix(&raw[..16], 16).map_err(|_| bad())?;
         Ok(Cursor {
             at: DateTime::from_timestamp_micros(micros).ok_or_else(bad)?,
-            id: Uuid::parse_str(id).map_err(|_| bad())?,
+            id: Uuid::parse_str(&raw[16..]).map_err(|_| bad())?,
         })
     }
 }
@@ -125,8 +134,20 @@ mod tests {
     }
 
     #[test]
+    fn every_string_of_the_documented_form_is_a_cursor() {
+        let re = |s: &str| s.len() == 48 && s.starts_with('0') && s.bytes().all(|b| b"0123456789abcdef".contains(&b));
+        for raw in [format!("0{}", "f".repeat(47)), "0".repeat(48), Cursor { at: Utc::now(), id: Uuid::nil() }.encode()]
+        {
+            assert!(re(&raw), "{raw}");
+            assert!(Cursor::decode(&raw).is_ok(), "{raw}");
+        }
+        assert_eq!(CURSOR_PATTERN, "^(0[0-9a-f]{47})?$", "the check above mirrors this pattern");
+    }
+
+    #[test]
     fn garbage_cursor_is_400() {
-        for raw in ["%%%", "bm90LWEtY3Vyc29y", &URL_SAFE_NO_PAD.encode("12.not-uuid")] {
+        let upper = Cursor { at: Utc::now(), id: Uuid::new_v4() }.encode().to_uppercase();
+        for raw in ["%%%", "bm90LWEtY3Vyc29y", &format!("f{}", "0".repeat(47)), &"0".repeat(47), &upper] {
             let p = Cursor::decode(raw).unwrap_err();
             assert_eq!((p.status, p.field.as_deref()), (400, Some("cursor")), "{raw}");
         }
