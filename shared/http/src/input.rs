@@ -82,6 +82,32 @@ pub fn query_param(req: &Request, name: &str) -> Option<String> {
     req.query_string_parameters().first(name).map(str::to_string)
 }
 
+/// Where a JSON body holds a NUL character (`\u0000`, the only way JSON can), which no text
+/// column can store: the path of the first such string or key, or `None`.
+fn nul_in(bytes: &[u8]) -> Option<String> {
+    let escaped = bytes.windows(6).any(|w| w == b"\\u0000");
+    if !escaped {
+        return None;
+    }
+    fn walk(v: &serde_json::Value, path: &str) -> Option<String> {
+        match v {
+            serde_json::Value::String(s) => s.contains('\0').then(|| path.to_string()),
+            serde_json::Value::Array(items) => {
+                items.iter().enumerate().find_map(|(i, item)| walk(item, &format!("{path}[{i}]")))
+            }
+            serde_json::Value::Object(map) => map.iter().find_map(|(k, item)| {
+                let here = join_path(path, k);
+                if k.contains('\0') {
+                    return Some(here);
+                }
+                walk(item, &here)
+            }),
+            _ => None,
+        }
+    }
+    walk(&serde_json::from_slice(bytes).ok()?, "")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,30 +173,4 @@ mod tests {
         let p = parse_uuid("userId", "not-a-uuid").unwrap_err();
         assert_eq!((p.status, p.field.as_deref()), (400, Some("userId")));
     }
-}
-
-/// Where a JSON body holds a NUL character (`\u0000`, the only way JSON can), which no text
-/// column can store: the path of the first such string or key, or `None`.
-fn nul_in(bytes: &[u8]) -> Option<String> {
-    let escaped = bytes.windows(6).any(|w| w == b"\\u0000");
-    if !escaped {
-        return None;
-    }
-    fn walk(v: &serde_json::Value, path: &str) -> Option<String> {
-        match v {
-            serde_json::Value::String(s) => s.contains('\0').then(|| path.to_string()),
-            serde_json::Value::Array(items) => {
-                items.iter().enumerate().find_map(|(i, item)| walk(item, &format!("{path}[{i}]")))
-            }
-            serde_json::Value::Object(map) => map.iter().find_map(|(k, item)| {
-                let here = join_path(path, k);
-                if k.contains('\0') {
-                    return Some(here);
-                }
-                walk(item, &here)
-            }),
-            _ => None,
-        }
-    }
-    walk(&serde_json::from_slice(bytes).ok()?, "")
 }
