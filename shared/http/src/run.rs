@@ -38,6 +38,16 @@ pub fn respond<E: Into<HttpError>>(result: Result<Response<Body>, E>, request_id
     let mut response = match result.map_err(Into::into) {
         Ok(response) => response,
         Err(HttpError::Problem(problem)) => problem.into_response(request_id),
+        Err(HttpError::Unexpected(err)) if database_unavailable(&err) => {
+            tracing::error!(request_id, error = ?err, "the database is unavailable");
+            Problem::new(
+                lambda_http::http::StatusCode::SERVICE_UNAVAILABLE,
+                "service_unavailable",
+                "the service is briefly unavailable; nothing was changed, try again",
+            )
+            .header("retry-after", "1")
+            .into_response(request_id)
+        }
         Err(HttpError::Unexpected(err)) => {
             tracing::error!(request_id, error = ?err, "unexpected error");
             Problem::internal().into_response(request_id)
@@ -47,6 +57,26 @@ pub fn respond<E: Into<HttpError>>(result: Result<Response<Body>, E>, request_id
         response.headers_mut().insert("x-request-id", id);
     }
     response
+}
+
+/// Whether `err` is the database being unreachable or restarting (no connection, a closed
+/// one, or the server shutting down or starting up) rather than a fault of ours: a request
+/// that met it changed nothing (its transaction never committed), so it may be retried.
+fn database_unavailable(err: &anyhow::Error) -> bool {
+    use tokio_postgres::error::SqlState;
+    err.chain().any(|e| {
+        if let Some(pool) = e.downcast_ref::<deadpool_postgres::PoolError>() {
+            return matches!(pool, deadpool_postgres::PoolError::Backend(_) | deadpool_postgres::PoolError::Timeout(_));
+        }
+        let Some(pg) = e.downcast_ref::<tokio_postgres::Error>() else { return false };
+        let connection_lost = pg.is_closed()
+            || std::error::Error::source(pg).is_some_and(|s| s.downcast_ref::<std::io::Error>().is_some());
+        let shutting_down = pg.code().is_some_and(|c| {
+            [SqlState::ADMIN_SHUTDOWN, SqlState::CRASH_SHUTDOWN, SqlState::CANNOT_CONNECT_NOW].contains(c)
+                || c.code().starts_with("08")
+        });
+        connection_lost || shutting_down
+    })
 }
 
 /// JSON logs, one object per line; `RUST_LOG` filters (default `info`).
@@ -64,4 +94,22 @@ pub async fn run<A: Send + Sync + 'static>(app: A, handler: Handler<A>) -> Resul
         async move { Ok::<_, Infallible>(handler(app, req).await) }
     }))
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_unreachable_database_is_a_503_to_retry_and_anything_else_a_500() {
+        let config: tokio_postgres::Config = "postgres://nobody@127.0.0.1:9/none".parse().unwrap();
+        let manager = deadpool_postgres::Manager::new(config, tokio_postgres::NoTls);
+        let pool = deadpool_postgres::Pool::builder(manager).max_size(1).build().unwrap();
+        let err = pool.get().await.unwrap_err();
+        let res = respond::<HttpError>(Err(HttpError::Unexpected(err.into())), Some("r1"));
+        assert_eq!(res.status(), 503);
+        assert_eq!(res.headers()["retry-after"], "1");
+        let res = respond::<HttpError>(Err(HttpError::Unexpected(anyhow::anyhow!("a bug"))), Some("r2"));
+        assert_eq!(res.status(), 500);
+    }
 }
