@@ -76,14 +76,4 @@ impl SigningKey {
         let pem = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         Self::from_pem(&pem)
     }
-
-    /// `JWT_PRIVATE_KEY` (a PEM), else the file `JWT_PRIVATE_KEY_FILE` (default
-    /// `.local/jwt-private.pem`), generated if missing.
-    pub fn from_env() -> anyhow::Result<Self> {
-        if let Ok(pem) = std::env::var("JWT_PRIVATE_KEY") {
-            return Self::from_pem(&pem);
-        }
-        let path = std::env::var("JWT_PRIVATE_KEY_FILE").unwrap_or_else(|_| ".local/jwt-private.pem".into());
-        Self::load_or_generate(Path::new(&path))
-    }
 }

@@ -52,18 +52,6 @@ impl Tokens {
         Tokens { key: Arc::new(key), issuer: issuer.into(), audience: audience.into(), ttl }
     }
 
-    /// From the environment: the key (see [`SigningKey::from_env`]), `JWT_ISSUER`,
-    /// `JWT_AUDIENCE` and `ACCESS_TOKEN_TTL_SECONDS` (default 900).
-    pub fn from_env() -> anyhow::Result<Self> {
-        let ttl = std::env::var("ACCESS_TOKEN_TTL_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(900);
-        Ok(Self::new(
-            SigningKey::from_env()?,
-            &std::env::var("JWT_ISSUER").unwrap_or_else(|_| "connectsphere".into()),
-            &std::env::var("JWT_AUDIENCE").unwrap_or_else(|_| "connectsphere-api".into()),
-            Duration::from_secs(ttl),
-        ))
-    }
-
     pub fn kid(&self) -> &str {
         &self.key.kid
     }

@@ -63,13 +63,6 @@ impl Realtime {
         }
     }
 
-    /// From `CONNECTIONS_TABLE` and `WEBSOCKET_API_ENDPOINT`; `None` when the endpoint is unset.
-    pub fn from_env(config: &aws_config::SdkConfig) -> Option<Self> {
-        let endpoint = std::env::var("WEBSOCKET_API_ENDPOINT").ok()?;
-        let table = std::env::var("CONNECTIONS_TABLE").unwrap_or_else(|_| DEFAULT_CONNECTIONS_TABLE.into());
-        Some(Self::new(config, &table, &endpoint))
-    }
-
     /// Sends `frame` to every live connection of `users`, forgetting connections that turn
     /// out to be gone, and returns the users it reached on at least one connection.
     pub async fn broadcast(&self, users: &[Uuid], frame: &[u8]) -> anyhow::Result<HashSet<Uuid>> {

@@ -54,13 +54,6 @@ impl SmtpMailer {
         }
         Ok(SmtpMailer { transport: builder.build(), from: from.parse()? })
     }
-
-    /// `SMTP_URL` (default `smtp://127.0.0.1:1025`) and `MAIL_FROM`.
-    pub fn from_env() -> anyhow::Result<Self> {
-        let url = std::env::var("SMTP_URL").unwrap_or_else(|_| "smtp://127.0.0.1:1025".into());
-        let from = std::env::var("MAIL_FROM").unwrap_or_else(|_| "ConnectSphere <no-reply@connectsphere.dev>".into());
-        Self::new(&url, &from)
-    }
 }
 
 #[async_trait]

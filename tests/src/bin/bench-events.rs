@@ -74,7 +74,10 @@ async fn main() -> anyhow::Result<()> {
     // 2. The consumer alone: SqsEvent batches of 10 handed to it in-process.
     let notify_app = Arc::new(notify::App {
         db: pool.clone(),
-        mailer: Arc::new(cs_mail::SmtpMailer::from_env()?),
+        mailer: Arc::new(cs_mail::SmtpMailer::new(
+            &std::env::var("SMTP_URL").unwrap_or_else(|_| "smtp://127.0.0.1:1025".into()),
+            "bench <bench@connectsphere.dev>",
+        )?),
         tokens: cs_auth::Tokens::new(
             cs_auth::SigningKey::load_or_generate(&repo_root().join(".local/jwt-private.pem"))?,
             "connectsphere",
