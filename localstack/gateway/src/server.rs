@@ -408,6 +408,10 @@ async fn provision(platform: &Platform, manifest: &Manifest, config: &GatewayCon
             if let Err(err) = store.ensure_bucket(&arn, media::UPLOAD_PREFIX, &config.cors_origins).await {
                 tracing::warn!(error = format!("{err:#}"), "could not set up the media bucket");
             }
+            let files = platform.item_files_store();
+            if let Err(err) = files.ensure_bucket(&arn, media::UPLOAD_PREFIX, &config.cors_origins).await {
+                tracing::warn!(error = format!("{err:#}"), "could not set up the item-files bucket");
+            }
         }
         Err(err) => tracing::warn!(error = format!("{err:#}"), "no media queue; uploads will not be processed"),
     }
