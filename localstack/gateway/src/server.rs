@@ -39,6 +39,7 @@ pub struct GatewayConfig {
     pub user: user::Config,
     pub media: media::Config,
     pub feed: feed::Config,
+    pub market: market::Config,
     pub frontend_dir: Option<PathBuf>,
     pub cors_origins: Vec<String>,
     /// Overrides every queue's visibility timeout (tests use seconds, not minutes).
@@ -67,6 +68,7 @@ impl GatewayConfig {
             user: user::App::config_from_env()?,
             media: media::App::config_from_env()?,
             feed: feed::App::config_from_env()?,
+            market: market::App::config_from_env()?,
             frontend_dir: Some(var("FRONTEND_DIST").map_or_else(|| repo_root().join("frontend/dist"), PathBuf::from)),
             cors_origins: var("CORS_ORIGINS")
                 .unwrap_or_else(|| {
@@ -119,6 +121,7 @@ impl Gateway {
         functions.add::<media::App>(&platform, config.media.clone())?;
         functions.add::<feed::App>(&platform, config.feed.clone())?;
         functions.add::<chat::App>(&platform, ())?;
+        functions.add::<market::App>(&platform, config.market.clone())?;
         functions.add::<notify::App>(&platform, ())?;
         functions.add::<outbox::App>(&platform, ())?;
         functions.add::<api_docs::App>(&platform, ())?;
