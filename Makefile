@@ -76,6 +76,8 @@ bench: services
 	@$(ENV) cargo run -q --profile bench-fast -p blackbox --bin bench-feed
 	@echo
 	@$(ENV) cargo run -q --profile bench-fast -p blackbox --bin bench-chat
+	@echo
+	@$(ENV) cargo run -q --profile bench-fast -p blackbox --bin bench-market
 
 # Release builds of every Lambda (x86_64 here; `ARCH=arm64` for AWS, as the manifest and CI
 # do): needs cargo-lambda, installed into the project virtualenv from PyPI.

@@ -4,6 +4,7 @@
 #           postgres  a throwaway cluster in .local/pg on 127.0.0.1:${CS_PG_PORT:-55432}
 #           moto      the AWS emulator on 127.0.0.1:${CS_AWS_PORT:-4566}
 #           smtp      aiosmtpd on 127.0.0.1:${CS_SMTP_PORT:-1025}, storing mail in the Maildir .local/mail
+#           payments  the sandbox payment provider (localstack/payments) on 127.0.0.1:${CS_PAY_PORT:-4010}
 #   stop    stop what this script started
 #   status  show what is running; exit 0 if every service is available, 3 otherwise
 #   env     print the export lines: eval "$(localstack/services.sh env)"
@@ -14,12 +15,13 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 LOCAL="$ROOT/.local"
 VENV="$LOCAL/venv"
 PG_PORT="${CS_PG_PORT:-55432}" AWS_PORT="${CS_AWS_PORT:-4566}" SMTP_PORT="${CS_SMTP_PORT:-1025}"
+PAY_PORT="${CS_PAY_PORT:-4010}"
 
 log() { printf '%s\n' "$*"; }
 warn() { printf '%s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-for port in "$PG_PORT" "$AWS_PORT" "$SMTP_PORT"; do
+for port in "$PG_PORT" "$AWS_PORT" "$SMTP_PORT" "$PAY_PORT"; do
   [[ $port =~ ^[0-9]{1,5}$ && $port -ge 1 && $port -le 65535 ]] || die "CS_*_PORT must be a TCP port, got: $port"
 done
 
@@ -37,7 +39,7 @@ done
 #   SVC[NAME.reuse]=0  refuse a server not started here that answers on the port (default: use it)
 #   NAME_external      succeeds when the environment names a server to use instead
 #   NAME_started       runs after ours answers
-SERVICES=(postgres moto smtp)
+SERVICES=(postgres moto smtp payments)
 declare -A SVC=() STATE=()
 
 # postgres: Debian's binaries, run as `postgres` (it refuses root), trust auth, database connectsphere.
@@ -125,6 +127,24 @@ smtp_env() { # MAILDIR unless the server is not ours: then mail does not land th
   exports SMTP_URL "smtp://127.0.0.1:$SMTP_PORT"
   if [[ ${STATE[smtp]} != foreign ]]; then exports MAILDIR "$MAIL_DIR"; fi
 }
+
+# payments: our sandbox payment provider, built with cargo; it posts signed events to the
+# gateway's webhook. The shared secret is made once, in .local/payment-webhook-secret.
+SVC[payments.port]=$PAY_PORT
+payments_secret() {
+  local f="$LOCAL/payment-webhook-secret"
+  [[ -s $f ]] || (umask 077 && printf 'whsec_%s\n' "$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')" >"$f")
+  cat "$f"
+}
+payments_cmd() { # its settings go through the environment, not the command line
+  export PAYMENTS_PORT=$PAY_PORT PAYMENT_WEBHOOK_SECRET PAYMENT_WEBHOOK_URL
+  PAYMENT_WEBHOOK_SECRET=$(payments_secret)
+  PAYMENT_WEBHOOK_URL=${PAYMENT_WEBHOOK_URL:-http://127.0.0.1:3000/payments/webhook}
+  CMD=("${CARGO_TARGET_DIR:-$ROOT/target}/debug/payments")
+}
+payments_prepare() { (cd "$ROOT" && cargo build -q -p payments); }
+payments_ready() { answers "$PAY_PORT" 'GET /health HTTP/1.0\r\n\r\n' 'HTTP/*200*'; }
+payments_env() { exports PAYMENTS_URL "http://127.0.0.1:$PAY_PORT" PAYMENT_WEBHOOK_SECRET "$(payments_secret)"; }
 
 # ------------------------------------------------------------ helpers
 exports() { printf 'export %s=%q\n' "$@"; }

@@ -45,11 +45,16 @@ impl TestApp {
         config.platform.rate_limit_prefix = format!("{}:", uuid::Uuid::new_v4());
         config.platform.queue_prefix = format!("t{}-", &uuid::Uuid::new_v4().simple().to_string()[..12]);
         config.platform.media_bucket = format!("{}media", config.platform.queue_prefix);
+        config.platform.item_files_bucket = format!("{}items", config.platform.queue_prefix);
         config.frontend_dir = None;
         config.websocket_addr = "127.0.0.1:0".parse().expect("addr");
+        // The payment provider posts this gateway's events to its webhook, so the port is
+        // chosen before the gateway starts.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+        config.market.webhook_url = Some(format!("http://127.0.0.1:{port}/payments/webhook"));
         tune(&mut config);
         let queue_prefix = config.platform.queue_prefix.clone();
-        let addr: SocketAddr = "127.0.0.1:0".parse().expect("addr");
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
         let gateway = spawn(config, addr).await.expect("gateway");
         TestApp { url: gateway.url(), db_url, http: Client::new(), queue_prefix, gateway }
     }

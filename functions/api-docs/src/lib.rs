@@ -25,6 +25,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(feed::openapi::FeedApi::openapi());
     doc.merge(media::openapi::MediaApi::openapi());
     doc.merge(chat::openapi::ChatApi::openapi());
+    doc.merge(market::openapi::MarketApi::openapi());
     doc
 }
 

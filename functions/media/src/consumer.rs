@@ -6,7 +6,7 @@ use cs_events::{each_message, SqsBatchResponse, SqsEvent};
 use image::{ImageFormat, ImageReader};
 
 use crate::{
-    domain::{is_image, sniff},
+    domain::{is_image, sniff, Purpose},
     repo, App,
 };
 
@@ -63,11 +63,15 @@ async fn check(app: &App, key: &str) -> anyhow::Result<()> {
     let mut client = app.db.get().await?;
     let tx = client.transaction().await?;
     let Some(media) = repo::pending_by_key(&tx, key).await? else { return Ok(()) };
-    let Some(size) = app.store.size(key).await? else { return Ok(()) };
+    // A file sold in the marketplace is private: its own bucket, and no thumbnail (which
+    // would land in the public media bucket).
+    let private = media.purpose == Purpose::ItemFile.as_str();
+    let store = if private { &app.item_files } else { &app.store };
+    let Some(size) = store.size(key).await? else { return Ok(()) };
     let verdict = if size > media.declared_size {
         Err(format!("the file is {size} bytes, more than the {} declared", media.declared_size))
-    } else if is_image(&media.content_type) {
-        let bytes = app.store.get(key, None).await?;
+    } else if is_image(&media.content_type) && !private {
+        let bytes = store.get(key, None).await?;
         match sniff(&bytes) {
             Some(t) if t == media.content_type => match thumbnail(&bytes) {
                 Ok((dimensions, thumb)) => Ok((Some(dimensions), Some(thumb))),
@@ -80,7 +84,7 @@ async fn check(app: &App, key: &str) -> anyhow::Result<()> {
             )),
         }
     } else {
-        let head = app.store.get(key, Some(64)).await?;
+        let head = store.get(key, Some(64)).await?;
         match sniff(&head) {
             Some(t) if t == media.content_type => Ok((None, None)),
             other => Err(format!(
@@ -104,7 +108,7 @@ async fn check(app: &App, key: &str) -> anyhow::Result<()> {
         }
         Err(reason) => {
             repo::mark_rejected(&tx, media.id, Some(size), &reason).await?;
-            app.store.delete(key).await?;
+            store.delete(key).await?;
         }
     }
     tx.commit().await?;

@@ -11,6 +11,7 @@ pub mod wire;
 
 use std::{sync::Arc, time::Duration};
 
+use cs_auth::Tokens;
 use cs_aws::S3Store;
 use cs_db::{Migration, Pool};
 use cs_events::{BoxBatch, SqsEvent};
@@ -26,6 +27,7 @@ pub use wire::MediaView;
 pub const MIGRATIONS: &[Migration] = &[
     Migration { id: "media/0001_media", sql: include_str!("../migrations/0001_media.sql") },
     Migration { id: "media/0002_read_model", sql: include_str!("../migrations/0002_read_model.sql") },
+    Migration { id: "media/0003_purpose", sql: include_str!("../migrations/0003_purpose.sql") },
 ];
 
 /// Where uploads go in the bucket; the bucket notifies the media queue for this prefix only.
@@ -37,6 +39,10 @@ pub const URL_TTL: Duration = cs_readmodel::MEDIA_URL_TTL;
 pub struct App {
     pub db: Pool,
     pub store: S3Store,
+    /// The private bucket of `item_file` uploads (no CDN, presigned URLs only).
+    pub item_files: S3Store,
+    /// Checks optional Bearer tokens (`GET /media/{id}` of a private file).
+    pub tokens: Tokens,
     pub limits: Limits,
 }
 
@@ -55,7 +61,13 @@ impl Service for App {
     }
 
     fn new(platform: &Platform, config: Config) -> anyhow::Result<Self> {
-        Ok(App { db: platform.pool("cs_media")?, store: platform.media_store(), limits: config.limits })
+        Ok(App {
+            db: platform.pool("cs_media")?,
+            store: platform.media_store(),
+            item_files: platform.item_files_store(),
+            tokens: platform.tokens()?,
+            limits: config.limits,
+        })
     }
 
     fn functions() -> Functions<App> {

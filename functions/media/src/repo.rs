@@ -6,7 +6,7 @@ use uuid::Uuid;
 /// An upload row: the same shape the read model shows other services.
 pub use cs_readmodel::MediaFile as MediaRow;
 
-const COLUMNS: &str = "id, owner_id, object_key, content_type, declared_size, size, width, height, thumbnail_key, status, reason, created_at";
+const COLUMNS: &str = "id, owner_id, object_key, content_type, declared_size, size, width, height, thumbnail_key, status, reason, purpose, created_at";
 
 pub async fn insert(
     db: &impl GenericClient,
@@ -15,13 +15,15 @@ pub async fn insert(
     key: &str,
     content_type: &str,
     size: i64,
+    purpose: &str,
 ) -> anyhow::Result<()> {
     db.execute(
         &db.prepare_cached(
-            "INSERT INTO media (id, owner_id, object_key, content_type, declared_size) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO media (id, owner_id, object_key, content_type, declared_size, purpose)
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .await?,
-        &[&id, &owner, &key, &content_type, &size],
+        &[&id, &owner, &key, &content_type, &size, &purpose],
     )
     .await?;
     Ok(())

@@ -9,10 +9,15 @@ pub struct UploadBody {
     /// image/jpeg, image/png, image/webp, image/gif, video/mp4 or video/webm
     #[schema(pattern = "^(image/(jpeg|png|webp|gif)|video/(mp4|webm))$")]
     pub content_type: String,
-    /// Bytes; at most 10 MiB for images and 200 MiB for video (configurable).
+    /// Bytes; at most 10 MiB for images and 200 MiB for video (configurable); 500 MiB for
+    /// an `item_file`.
     #[schema(minimum = 1)]
     #[serde(deserialize_with = "whole_number")]
     pub size: i64,
+    /// `post` (the default), `avatar`, `item_file` (a file sold in the marketplace: also
+    /// application/pdf, application/zip, application/epub+zip, audio/mpeg, audio/flac;
+    /// private to its uploader) or `item_preview`.
+    pub purpose: Option<String>,
 }
 
 /// A JSON number with no fraction, as JSON Schema's `integer` counts them: `5.0` is 5.

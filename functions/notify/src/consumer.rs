@@ -7,7 +7,7 @@ use cs_mail::Email;
 use uuid::Uuid;
 
 use crate::{
-    domain::{email_subject, plan, Channel, Planned},
+    domain::{email_subject, plan, Channel, Kind, Planned},
     repo, App,
 };
 
@@ -77,11 +77,15 @@ async fn push(app: &App, recipient: Uuid, notification: repo::NotificationRow) {
 fn render(app: &App, plan: &Planned, actor: &str, to: &str) -> anyhow::Result<Email> {
     let token = app.tokens.sign_purpose(plan.recipient, "unsubscribe", plan.kind.as_str(), UNSUBSCRIBE_TTL)?;
     let unsubscribe = format!("{}/notifications/unsubscribe?token={token}", app.public_url);
-    let subject = email_subject(plan.kind, actor);
+    let subject = email_subject(plan, actor);
+    // An order's email links to the order's page, never to the file itself.
+    let link = match plan.kind {
+        Kind::Order => format!("{}/orders/{}", app.public_url, plan.subject),
+        _ => app.public_url.clone(),
+    };
     let text = format!(
-        "{subject}.\n\nSee it on ConnectSphere: {}\n\nYou get these emails because of your notification settings.\n\
+        "{subject}.\n\nSee it on ConnectSphere: {link}\n\nYou get these emails because of your notification settings.\n\
          Stop {} emails: {unsubscribe}\n",
-        app.public_url,
         plan.kind.as_str()
     );
     Ok(Email {

@@ -80,9 +80,11 @@ pub struct Planned {
 /// `None` for events that notify nobody (unknown types, acting on your own things).
 pub fn plan(event: &Event) -> Option<Planned> {
     let (recipient, kind, subject, actor, group_key) = match event.domain()? {
-        DomainEvent::Unfollowed { .. } | DomainEvent::PostCreated { .. } | DomainEvent::MessageSent { .. } => {
-            return None
-        }
+        DomainEvent::Unfollowed { .. }
+        | DomainEvent::PostCreated { .. }
+        | DomainEvent::MessageSent { .. }
+        | DomainEvent::OrderCreated { .. }
+        | DomainEvent::RefundRequested { .. } => return None,
         DomainEvent::Followed { follower_id, following_id } => {
             (following_id, Kind::Follow, following_id, follower_id, "follow".to_string())
         }
@@ -99,15 +101,23 @@ pub fn plan(event: &Event) -> Option<Planned> {
             (recipient_id, Kind::Message, conversation_id, sender_id, format!("message:{conversation_id}"))
         }
         DomainEvent::ItemSold { order_id, seller_id, buyer_id, .. } => {
-            (seller_id, Kind::Order, order_id, buyer_id, format!("order:{order_id}"))
+            (seller_id, Kind::Order, order_id, buyer_id, format!("order:{order_id}:sold"))
+        }
+        DomainEvent::OrderPaid { order_id, seller_id, buyer_id, .. } => {
+            (buyer_id, Kind::Order, order_id, seller_id, format!("order:{order_id}:paid"))
+        }
+        DomainEvent::OrderShipped { order_id, seller_id, buyer_id, .. } => {
+            (buyer_id, Kind::Order, order_id, seller_id, format!("order:{order_id}:shipped"))
         }
     };
     (recipient != actor).then_some(Planned { recipient, kind, subject, actor, group_key })
 }
 
 /// The email's subject line for a notification about `actor`.
-pub fn email_subject(kind: Kind, actor: &str) -> String {
-    match kind {
+pub fn email_subject(plan: &Planned, actor: &str) -> String {
+    match plan.kind {
+        Kind::Order if plan.group_key.ends_with(":paid") => "Your payment went through".to_string(),
+        Kind::Order if plan.group_key.ends_with(":shipped") => "Your purchase is ready to download".to_string(),
         Kind::Follow => format!("{actor} started following you"),
         Kind::Like => format!("{actor} liked your post"),
         Kind::Comment => format!("{actor} commented on your post"),
@@ -128,6 +138,37 @@ mod tests {
         assert_eq!((p.recipient, p.kind, p.actor, p.group_key.as_str()), (b, Kind::Follow, a, "follow"));
         let p = plan(&DomainEvent::PostLiked { post_id: post, author_id: b, liker_id: a }.into_event()).unwrap();
         assert_eq!((p.recipient, p.group_key), (b, format!("like:{post}")));
+    }
+
+    #[test]
+    fn orders_notify_the_seller_on_a_sale_and_the_buyer_on_payment_and_delivery() {
+        let (order, item, seller, buyer) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let sold = plan(
+            &DomainEvent::ItemSold { order_id: order, item_id: item, seller_id: seller, buyer_id: buyer }.into_event(),
+        )
+        .unwrap();
+        assert_eq!((sold.recipient, sold.kind, sold.subject), (seller, Kind::Order, order));
+        assert_eq!(email_subject(&sold, "ann"), "ann bought your item");
+        let paid = plan(
+            &DomainEvent::OrderPaid { order_id: order, item_id: item, seller_id: seller, buyer_id: buyer }.into_event(),
+        )
+        .unwrap();
+        assert_eq!(paid.recipient, buyer);
+        assert_eq!(email_subject(&paid, "bo"), "Your payment went through");
+        let shipped = plan(
+            &DomainEvent::OrderShipped { order_id: order, item_id: item, seller_id: seller, buyer_id: buyer }
+                .into_event(),
+        )
+        .unwrap();
+        assert_eq!(
+            (shipped.recipient, email_subject(&shipped, "bo").as_str()),
+            (buyer, "Your purchase is ready to download")
+        );
+        assert!(plan(
+            &DomainEvent::OrderCreated { order_id: order, item_id: item, seller_id: seller, buyer_id: buyer }
+                .into_event()
+        )
+        .is_none());
     }
 
     #[test]

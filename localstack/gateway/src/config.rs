@@ -15,6 +15,7 @@ pub struct GatewayConfig {
     pub user: user::Config,
     pub media: media::Config,
     pub feed: feed::Config,
+    pub market: market::Config,
     pub frontend_dir: Option<PathBuf>,
     pub cors_origins: Vec<String>,
     /// Overrides every queue's visibility timeout (tests use seconds, not minutes).
@@ -45,6 +46,7 @@ impl GatewayConfig {
             user: user::App::config_from_env()?,
             media: media::App::config_from_env()?,
             feed: feed::App::config_from_env()?,
+            market: market::App::config_from_env()?,
             frontend_dir: Some(var("FRONTEND_DIST").map_or_else(|| repo_root().join("frontend/dist"), PathBuf::from)),
             cors_origins: var("CORS_ORIGINS")
                 .unwrap_or_else(|| {

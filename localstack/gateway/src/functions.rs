@@ -30,6 +30,7 @@ pub fn migrations() -> Vec<Migration> {
         media::MIGRATIONS,
         feed::MIGRATIONS,
         chat::MIGRATIONS,
+        market::MIGRATIONS,
     ]
     .concat()
 }

@@ -52,6 +52,7 @@ impl Gateway {
         functions.add::<media::App>(&platform, config.media.clone())?;
         functions.add::<feed::App>(&platform, config.feed.clone())?;
         functions.add::<chat::App>(&platform, ())?;
+        functions.add::<market::App>(&platform, config.market.clone())?;
         functions.add::<notify::App>(&platform, ())?;
         functions.add::<outbox::App>(&platform, ())?;
         functions.add::<api_docs::App>(&platform, ())?;
@@ -178,6 +179,10 @@ async fn provision(platform: &Platform, manifest: &Manifest, config: &GatewayCon
             let store = platform.media_store();
             if let Err(err) = store.ensure_bucket(&arn, media::UPLOAD_PREFIX, &config.cors_origins).await {
                 tracing::warn!(error = format!("{err:#}"), "could not set up the media bucket");
+            }
+            let files = platform.item_files_store();
+            if let Err(err) = files.ensure_bucket(&arn, media::UPLOAD_PREFIX, &config.cors_origins).await {
+                tracing::warn!(error = format!("{err:#}"), "could not set up the item-files bucket");
             }
         }
         Err(err) => tracing::warn!(error = format!("{err:#}"), "no media queue; uploads will not be processed"),

@@ -66,10 +66,10 @@ mod tests {
         assert!(!verify_password("wrong".into(), h).await.unwrap());
     }
 
-    /// The fastest of three runs of `f`, in seconds.
+    /// The fastest of five runs of `f`, in seconds.
     async fn fastest<F: std::future::Future<Output = bool>>(f: impl Fn() -> F) -> f64 {
         let mut best = f64::MAX;
-        for _ in 0..3 {
+        for _ in 0..5 {
             let start = std::time::Instant::now();
             f().await;
             best = best.min(start.elapsed().as_secs_f64());
@@ -85,6 +85,6 @@ mod tests {
             fastest(|| async { verify_password_or_dummy("wrong".into(), Some(real.clone())).await.unwrap() }).await;
         let unknown = fastest(|| async { verify_password_or_dummy("wrong".into(), None).await.unwrap() }).await;
         // Skipping the dummy hash would make the unknown account answer in microseconds.
-        assert!(unknown > known / 2.0, "unknown account {unknown:.4}s vs known {known:.4}s");
+        assert!(unknown > known / 4.0, "unknown account {unknown:.4}s vs known {known:.4}s");
     }
 }

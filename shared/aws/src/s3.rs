@@ -49,6 +49,26 @@ impl S3Store {
         }
     }
 
+    /// A bucket no CDN fronts: reads are always presigned GETs that expire.
+    pub fn private(config: &aws_config::SdkConfig, bucket: impl Into<String>) -> Self {
+        S3Store { client: client(config, None), presigner: client(config, None), bucket: bucket.into(), cdn_url: None }
+    }
+
+    /// A presigned GET that makes the browser save the object as `file_name`.
+    pub async fn presign_download(&self, key: &str, file_name: &str, ttl: Duration) -> anyhow::Result<String> {
+        let safe: String =
+            file_name.chars().filter(|c| c.is_ascii_graphic() && !matches!(c, '"' | '\\' | ';')).collect();
+        let req = self
+            .presigner
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .response_content_disposition(format!("attachment; filename=\"{safe}\""))
+            .presigned(PresigningConfig::expires_in(ttl)?)
+            .await?;
+        Ok(req.uri().to_string())
+    }
+
     /// Where a browser reads `key`: the CDN when there is one, else a presigned GET.
     pub async fn read_url(&self, key: &str, ttl: Duration) -> anyhow::Result<String> {
         match &self.cdn_url {

@@ -45,6 +45,19 @@ pub enum DomainEvent {
     MessageUnread { conversation_id: Uuid, message_id: Uuid, sender_id: Uuid, recipient_id: Uuid },
     #[serde(rename = "market.item_sold", rename_all = "camelCase")]
     ItemSold { order_id: Uuid, item_id: Uuid, seller_id: Uuid, buyer_id: Uuid },
+    /// A buyer ordered an item: the payment is to be created.
+    #[serde(rename = "market.order_created", rename_all = "camelCase")]
+    OrderCreated { order_id: Uuid, item_id: Uuid, seller_id: Uuid, buyer_id: Uuid },
+    /// The provider confirmed the payment: the download is to be granted.
+    #[serde(rename = "market.order_paid", rename_all = "camelCase")]
+    OrderPaid { order_id: Uuid, item_id: Uuid, seller_id: Uuid, buyer_id: Uuid },
+    /// The download was made available to the buyer.
+    #[serde(rename = "market.order_shipped", rename_all = "camelCase")]
+    OrderShipped { order_id: Uuid, item_id: Uuid, seller_id: Uuid, buyer_id: Uuid },
+    /// A payment is to be refunded through the provider (a seller's refund, or a payment
+    /// that arrived for a cancelled order).
+    #[serde(rename = "market.refund_requested", rename_all = "camelCase")]
+    RefundRequested { order_id: Uuid, payment_id: String, requested_by: Option<Uuid> },
 }
 
 impl DomainEvent {
@@ -60,6 +73,12 @@ impl DomainEvent {
             DomainEvent::MessageSent { conversation_id, sender_id, .. } => (*sender_id, *conversation_id),
             DomainEvent::MessageUnread { conversation_id, sender_id, .. } => (*sender_id, *conversation_id),
             DomainEvent::ItemSold { order_id, buyer_id, .. } => (*buyer_id, *order_id),
+            DomainEvent::OrderCreated { order_id, buyer_id, .. } => (*buyer_id, *order_id),
+            DomainEvent::OrderPaid { order_id, buyer_id, .. } => (*buyer_id, *order_id),
+            DomainEvent::OrderShipped { order_id, seller_id, .. } => (*seller_id, *order_id),
+            DomainEvent::RefundRequested { order_id, requested_by, .. } => {
+                (requested_by.unwrap_or(Uuid::nil()), *order_id)
+            }
         }
     }
 

@@ -17,7 +17,10 @@ pub use consumer::{
     ScheduledHandler, SqsHandler,
 };
 pub use event::{DomainEvent, Event, EVENT_VERSION};
-pub use outbox::{emit, handled_in_process, queues_for, CHAT_QUEUE, NOTIFICATIONS_QUEUE, TIMELINE_QUEUE};
+pub use outbox::{
+    emit, handled_in_process, queues_for, CHAT_QUEUE, MARKET_FULFILMENT_QUEUE, MARKET_PAYMENTS_QUEUE,
+    NOTIFICATIONS_QUEUE, TIMELINE_QUEUE,
+};
 pub use relay::{Queue, Relay, SweepReport};
 
 pub use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};

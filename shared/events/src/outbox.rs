@@ -5,6 +5,8 @@ use crate::Event;
 pub const NOTIFICATIONS_QUEUE: &str = "notifications";
 pub const TIMELINE_QUEUE: &str = "timeline";
 pub const CHAT_QUEUE: &str = "chat";
+pub const MARKET_PAYMENTS_QUEUE: &str = "market-payments";
+pub const MARKET_FULFILMENT_QUEUE: &str = "market-fulfilment";
 
 /// The queues an event type goes to (each gets its own outbox row and delivery).
 pub fn queues_for(kind: &str) -> &'static [&'static str] {
@@ -12,9 +14,14 @@ pub fn queues_for(kind: &str) -> &'static [&'static str] {
         "user.followed" => &[NOTIFICATIONS_QUEUE, TIMELINE_QUEUE],
         "user.unfollowed" | "post.created" => &[TIMELINE_QUEUE],
         "chat.message_sent" => &[CHAT_QUEUE],
-        "post.liked" | "post.commented" | "user.mentioned" | "chat.message_unread" | "market.item_sold" => {
-            &[NOTIFICATIONS_QUEUE]
-        }
+        "post.liked"
+        | "post.commented"
+        | "user.mentioned"
+        | "chat.message_unread"
+        | "market.item_sold"
+        | "market.order_shipped" => &[NOTIFICATIONS_QUEUE],
+        "market.order_created" | "market.refund_requested" => &[MARKET_PAYMENTS_QUEUE],
+        "market.order_paid" => &[MARKET_FULFILMENT_QUEUE, NOTIFICATIONS_QUEUE],
         _ => &[],
     }
 }

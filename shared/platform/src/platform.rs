@@ -71,6 +71,12 @@ impl Platform {
         S3Store::new(&self.aws, &self.settings.media_bucket, self.settings.media_public_endpoint.as_deref())
     }
 
+    /// The private bucket of files sold in the marketplace: presigned URLs only, never the
+    /// CDN. Locally its URLs point at the emulator itself.
+    pub fn item_files_store(&self) -> S3Store {
+        S3Store::private(&self.aws, &self.settings.item_files_bucket)
+    }
+
     /// The WebSocket connections and the push to them, where a WebSocket API is configured.
     pub fn realtime(&self) -> Option<Realtime> {
         let endpoint = self.settings.websocket_endpoint.as_deref()?;

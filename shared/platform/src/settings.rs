@@ -29,6 +29,8 @@ pub struct Settings {
     /// What rate-limit windows are measured by (tests fix it, away from a window's edge).
     pub rate_limit_clock: cs_aws::Clock,
     pub media_bucket: String,
+    /// Private files sold in the marketplace: never public, never on the CDN.
+    pub item_files_bucket: String,
     /// Where browsers send presigned S3 requests (`None`: S3 itself).
     pub media_public_endpoint: Option<String>,
     pub connections_table: String,
@@ -64,6 +66,7 @@ impl Settings {
             rate_limit_prefix: String::new(),
             rate_limit_clock: cs_aws::Clock::default(),
             media_bucket: var_or("MEDIA_BUCKET", "connectsphere-media"),
+            item_files_bucket: var_or("ITEM_FILES_BUCKET", "connectsphere-item-files"),
             media_public_endpoint: var("MEDIA_PUBLIC_ENDPOINT"),
             connections_table: var_or("CONNECTIONS_TABLE", cs_aws::DEFAULT_CONNECTIONS_TABLE),
             websocket_endpoint: var("WEBSOCKET_API_ENDPOINT"),

@@ -8,7 +8,7 @@
 //! | `user_summaries`  | user  | id, username, display_name, bio, avatar_url, followers_count, following_count, created_at, updated_at |
 //! | `user_follows`    | user  | user_id, follower_id, created_at |
 //! | `user_blocks`     | user  | blocker_id, blocked_id |
-//! | `media_files`     | media | id, owner_id, object_key, content_type, declared_size, size, width, height, thumbnail_key, status, reason, created_at |
+//! | `media_files`     | media | id, owner_id, object_key, content_type, declared_size, size, width, height, thumbnail_key, status, reason, created_at, purpose |
 
 mod media;
 mod user;

@@ -25,11 +25,14 @@ pub struct MediaFile {
     /// pending | ready | rejected
     pub status: String,
     pub reason: Option<String>,
+    /// post | avatar | item_file | item_preview; an `item_file` lives in the private
+    /// item-files bucket and only its uploader (and the marketplace, for buyers) reads it.
+    pub purpose: String,
     pub created_at: DateTime<Utc>,
 }
 
 const SELECT: &str = "SELECT id, owner_id, object_key, content_type, declared_size, size, width, height, \
-                      thumbnail_key, status, reason, created_at FROM media_files";
+                      thumbnail_key, status, reason, purpose, created_at FROM media_files";
 
 impl TryFrom<&Row> for MediaFile {
     type Error = tokio_postgres::Error;
@@ -47,6 +50,7 @@ impl TryFrom<&Row> for MediaFile {
             thumbnail_key: r.try_get("thumbnail_key")?,
             status: r.try_get("status")?,
             reason: r.try_get("reason")?,
+            purpose: r.try_get("purpose")?,
             created_at: r.try_get("created_at")?,
         })
     }
