@@ -274,7 +274,8 @@ export class ConnectSphereStack extends Stack {
     ];
     const buckets: Record<string, s3.Bucket> = {
       media: privateBucket('MediaBucket', { cors: browserCors, lifecycleRules: uploadRules }),
-      'item-files': privateBucket('ItemFilesBucket', { lifecycleRules: uploadRules }),
+      // Sellers' files: browsers upload them with presigned PUTs too; never behind a CDN.
+      'item-files': privateBucket('ItemFilesBucket', { cors: browserCors, lifecycleRules: uploadRules }),
     };
     for (const name of BUCKETS) if (!buckets[name]) throw new Error(`no bucket for ${name}`);
     const mediaCdn = new cloudfront.Distribution(this, 'MediaCdn', {
@@ -293,9 +294,12 @@ export class ConnectSphereStack extends Stack {
     });
     const mediaQueue = this.queues.get(MEDIA_QUEUE);
     if (mediaQueue) {
-      buckets.media.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(mediaQueue.queue), {
-        prefix: MEDIA_UPLOAD_PREFIX,
-      });
+      // The media consumer checks every upload, public media and sellers' files alike.
+      for (const bucket of [buckets.media, buckets['item-files']]) {
+        bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(mediaQueue.queue), {
+          prefix: MEDIA_UPLOAD_PREFIX,
+        });
+      }
     }
 
     // ---- OpenSearch, only with -c opensearch=true.
