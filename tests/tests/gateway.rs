@@ -78,3 +78,17 @@ async fn metrics_count_requests_by_route_and_status() {
     assert!(text.contains("cs_http_requests_total{route=\"GET /users/{userId}\",status=\"404\"} 1"), "{text}");
     assert!(text.contains("# TYPE cs_queue_dlq_depth gauge"), "{text}");
 }
+
+#[tokio::test]
+async fn the_issuer_publishes_where_its_keys_are() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/.well-known/openid-configuration", None).await;
+    assert_eq!(res.status(), 200);
+    let doc: Value = res.json().await.unwrap();
+    let manifest = cs_manifest::Manifest::load().unwrap();
+    assert_eq!(doc["issuer"], manifest.http.jwt_issuer);
+    let jwks_uri = doc["jwks_uri"].as_str().unwrap();
+    assert_eq!(jwks_uri, format!("{}/.well-known/jwks.json", app.url));
+    let keys: Value = reqwest::get(jwks_uri).await.unwrap().json().await.unwrap();
+    assert_eq!(keys["keys"][0]["alg"], "RS256");
+}

@@ -394,3 +394,22 @@ pub async fn logout(app: &App, req: Request) -> Reply {
 pub async fn jwks(app: &App, _req: Request) -> Reply {
     json_with_headers(StatusCode::OK, &app.tokens.jwks(), &[("cache-control", "public, max-age=300".to_string())])
 }
+
+#[utoipa::path(get, path = "/.well-known/openid-configuration", tag = "auth",
+    responses((status = 200, description = "Where the keys of the access tokens' issuer are (API Gateway's JWT authorizer reads this)", body = OpenIdConfiguration)))]
+pub async fn openid_configuration(app: &App, req: Request) -> Reply {
+    let issuer = app.tokens.issuer.clone();
+    // In AWS the issuer is the API's https URL; locally it is a name, and the keys are here.
+    let base = if issuer.starts_with("https://") || issuer.starts_with("http://") {
+        issuer.trim_end_matches('/').to_string()
+    } else {
+        let host = req.headers().get("host").and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:3000");
+        format!("http://{host}")
+    };
+    let document = OpenIdConfiguration {
+        jwks_uri: format!("{base}/.well-known/jwks.json"),
+        issuer,
+        id_token_signing_alg_values_supported: vec!["RS256"],
+    };
+    json_with_headers(StatusCode::OK, &document, &[("cache-control", "public, max-age=300".to_string())])
+}

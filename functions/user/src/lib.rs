@@ -76,6 +76,7 @@ impl Service for App {
             ("auth-refresh", Http(handler!(App, handlers::refresh))),
             ("auth-logout", Http(handler!(App, handlers::logout))),
             ("auth-jwks", Http(handler!(App, handlers::jwks))),
+            ("auth-openid-configuration", Http(handler!(App, handlers::openid_configuration))),
         ]
     }
 }

@@ -21,6 +21,7 @@ use crate::handlers;
         handlers::refresh,
         handlers::logout,
         handlers::jwks,
+        handlers::openid_configuration,
     ),
     modifiers(&BearerAuth, &ExactBodies),
     tags(

@@ -152,3 +152,11 @@ pub struct Jwks {
     #[schema(value_type = Vec<Object>)]
     pub keys: Vec<serde_json::Value>,
 }
+
+/// The OpenID discovery document, as much of it as a JWT authorizer needs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpenIdConfiguration {
+    pub issuer: String,
+    pub jwks_uri: String,
+    pub id_token_signing_alg_values_supported: Vec<&'static str>,
+}
