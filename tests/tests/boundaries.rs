@@ -99,7 +99,7 @@ async fn served_as_in_the_manifest<S: Service>(manifest: &Manifest) -> Vec<Strin
         let kind = match &f.trigger {
             Trigger::Http(_) | Trigger::Websocket(_) => "http",
             Trigger::Sqs(_) => "sqs",
-            Trigger::Schedule(_) => "schedule",
+            Trigger::Schedule(_) | Trigger::Deploy(_) => "schedule",
         };
         match S::function(&f.name) {
             Some(function) if function.kind() == kind => {}
@@ -129,8 +129,10 @@ async fn every_service_builds_from_its_lambda_environment_and_serves_its_manifes
     problems.extend(served_as_in_the_manifest::<notify::App>(&manifest).await);
     problems.extend(served_as_in_the_manifest::<outbox::App>(&manifest).await);
     problems.extend(served_as_in_the_manifest::<api_docs::App>(&manifest).await);
+    problems.extend(served_as_in_the_manifest::<migrate::App>(&manifest).await);
     problems.extend(served_as_in_the_manifest::<market::App>(&manifest).await);
-    let checked: BTreeSet<&str> = ["user", "media", "feed", "chat", "notify", "outbox", "api-docs", "market"].into();
+    let checked: BTreeSet<&str> =
+        ["user", "media", "feed", "chat", "notify", "outbox", "api-docs", "market", "migrate"].into();
     let crates: BTreeSet<&str> = manifest.functions.iter().map(|f| f.crate_name.as_str()).collect();
     assert_eq!(crates, checked, "a crate in the manifest is not checked here");
     assert!(problems.is_empty(), "{problems:#?}");

@@ -92,3 +92,18 @@ async fn the_issuer_publishes_where_its_keys_are() {
     let keys: Value = reqwest::get(jwks_uri).await.unwrap().json().await.unwrap();
     assert_eq!(keys["keys"][0]["alg"], "RS256");
 }
+
+#[tokio::test]
+async fn db_migrate_builds_an_empty_database_once() {
+    use cs_platform::Service;
+    cs_db::testing::load_local_env();
+    let url = cs_db::testing::fresh_database(&[]).await.unwrap();
+    let mut settings = cs_platform::Settings::from_env().unwrap();
+    settings.database_url = url;
+    let app =
+        std::sync::Arc::new(<migrate::App as Service>::new(&cs_platform::Platform::new(settings).await, ()).unwrap());
+    let first = migrate::run(app.clone()).await.unwrap();
+    assert_eq!(first["applied"].as_array().unwrap().len(), migrate::migrations().len(), "{first}");
+    let again = migrate::run(app).await.unwrap();
+    assert!(again["applied"].as_array().unwrap().is_empty(), "{again}");
+}

@@ -2,7 +2,6 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use cs_db::Migration;
 use cs_events::{BoxBatch, BoxJob, SqsEvent};
 use cs_http::BoxResponse;
 use cs_manifest::{Manifest, Trigger};
@@ -20,20 +19,7 @@ pub struct Functions {
     scheduled: HashMap<String, Job>,
 }
 
-/// Every service's migrations, in the order they must run.
-pub fn migrations() -> Vec<Migration> {
-    [
-        cs_db::MIGRATIONS,
-        cs_events::MIGRATIONS,
-        user::MIGRATIONS,
-        notify::MIGRATIONS,
-        media::MIGRATIONS,
-        feed::MIGRATIONS,
-        chat::MIGRATIONS,
-        market::MIGRATIONS,
-    ]
-    .concat()
-}
+pub use migrate::migrations;
 
 impl Functions {
     /// Builds service `S` as its Lambda would be built, and mounts every function of it.
@@ -76,7 +62,7 @@ impl Functions {
             .filter(|f| match &f.trigger {
                 Trigger::Http(_) | Trigger::Websocket(_) => !self.http.contains_key(&f.name),
                 Trigger::Sqs(_) => !self.sqs.contains_key(&f.name),
-                Trigger::Schedule(_) => !self.scheduled.contains_key(&f.name),
+                Trigger::Schedule(_) | Trigger::Deploy(_) => !self.scheduled.contains_key(&f.name),
             })
             .map(|f| f.name.as_str())
             .collect();

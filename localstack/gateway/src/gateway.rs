@@ -56,6 +56,7 @@ impl Gateway {
         functions.add::<notify::App>(&platform, ())?;
         functions.add::<outbox::App>(&platform, ())?;
         functions.add::<api_docs::App>(&platform, ())?;
+        functions.add::<migrate::App>(&platform, ())?;
         let queue = platform.queue();
         let db = platform.pool("cs_services")?;
         let jwks = platform.tokens()?.jwks();

@@ -65,6 +65,8 @@ pub enum Trigger {
     Websocket(String),
     Sqs(String),
     Schedule(String),
+    /// Invoked once by each deploy (`"migrations"`: after the database exists).
+    Deploy(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
