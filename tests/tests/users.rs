@@ -411,3 +411,15 @@ async fn blocking_checks_its_target() {
     let res = app.post("/users/unblock", Some(&alice.access), json!({ "userId": bob.id })).await;
     assert_eq!(res.status(), 204);
 }
+
+#[tokio::test]
+async fn a_nul_character_in_text_is_a_422_not_a_500() {
+    let app = TestApp::spawn().await;
+    let res = app.post("/users/login", None, json!({ "email": "a\u{0}@x.io", "password": "whatever1" })).await;
+    assert_problem(res, 422, "invalid_text", None).await;
+    // Undeclared fields are ignored, whatever they hold.
+    let u = app.register("nul").await;
+    let res =
+        app.post("/users/login", None, json!({ "email": u.email, "password": u.password, "x\u{0}": "\u{0}" })).await;
+    assert_eq!(res.status(), 200);
+}

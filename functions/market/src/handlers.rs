@@ -85,10 +85,15 @@ const PREVIEW_PURPOSES: &[&str] = &["item_preview", "post"];
 
 #[utoipa::path(post, path = "/items", tag = "market", request_body = NewItemBody, security(("bearer" = [])),
     responses(
-        (status = 201, description = "The new item", body = ItemView),
-        (status = 400, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is wrong (named in `field`); the file must be the caller's ready `item_file` upload", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "The new item", body = ItemView,
+            links(
+                ("GetItem" = (operation_id = "get_item", parameters(("id" = "$response.body#/id")))),
+                ("UpdateItem" = (operation_id = "update_item", parameters(("id" = "$response.body#/id")))),
+                ("ArchiveItem" = (operation_id = "archive_item", parameters(("id" = "$response.body#/id")))),
+            )),
+        cs_http::openapi::BadBody,
+        (status = 422, description = "A field is not valid (`field` names it): among them, `fileMediaId` must be the caller's ready `item_file` upload and `previewMediaId` one of their ready `item_preview` or `post` uploads", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::Unauthorized,
     ))]
 pub async fn create_item(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
@@ -163,16 +168,19 @@ fn price_param(req: &Request, name: &str) -> Result<Option<i64>, MarketError> {
 
 #[utoipa::path(get, path = "/items", tag = "market",
     params(
-        ("seller" = Option<Uuid>, Query, description = "Only this seller's items"),
-        ("minPrice" = Option<String>, Query, description = "Inclusive, a decimal string"),
-        ("maxPrice" = Option<String>, Query, description = "Inclusive, a decimal string"),
-        ("currency" = Option<String>, Query),
-        ("sort" = Option<String>, Query, description = "newest (default), price_asc or price_desc"),
-        ("limit" = Option<i64>, Query), ("cursor" = Option<String>, Query),
+        ("seller" = Option<String>, Query, description = "Only this seller's items (a UUID; empty: any seller)",
+            pattern = r"^(|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"),
+        ("minPrice" = Option<String>, Query, description = "Inclusive: a decimal string with up to 2 decimals (empty: no bound)",
+            pattern = r"^(|[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[0-9]{1,7}(\.[0-9]{1,2})?[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*)$"),
+        ("maxPrice" = Option<String>, Query, description = "Inclusive: a decimal string with up to 2 decimals (empty: no bound)",
+            pattern = r"^(|[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[0-9]{1,7}(\.[0-9]{1,2})?[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*)$"),
+        ("currency" = Option<String>, Query, description = "Only prices in this currency (empty: any)"),
+        ("sort" = inline(Option<ItemSort>), Query, description = "newest (the default), price_asc or price_desc"),
+        cs_http::openapi::PageQuery,
     ),
     responses(
         (status = 200, description = "Active items (sold-out ones too, with copiesLeft 0)", body = Page<ItemView>),
-        (status = 400, description = "A bad parameter (named in `field`)", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::Malformed,
     ))]
 pub async fn list_items(app: &App, req: Request) -> Reply {
     let params = PageParams::from_request(&req)?;
@@ -206,6 +214,8 @@ async fn visible_item(app: &App, viewer: Option<Uuid>, id: Uuid) -> Result<ItemR
 #[utoipa::path(get, path = "/items/{id}", tag = "market", params(("id" = Uuid, Path)), security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The item", body = ItemView),
+        cs_http::openapi::Malformed,
+        cs_http::openapi::Unauthorized,
         (status = 404, description = "No such item (drafts and archived items are 404 to everyone but their seller)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_item(app: &App, req: Request) -> Reply {
@@ -226,10 +236,12 @@ async fn own_item(app: &App, me: Uuid, id: Uuid) -> Result<ItemRow, HttpError> {
 #[utoipa::path(patch, path = "/items/{id}", tag = "market", params(("id" = Uuid, Path)), request_body = PatchItemBody, security(("bearer" = [])),
     responses(
         (status = 200, description = "The item", body = ItemView),
-        (status = 403, description = "not_seller", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "item_archived", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is wrong (named in `field`)", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::BadBody,
+        (status = 422, description = "A field is not valid (`field` names it): among them, `previewMediaId` must be one of the caller's ready `item_preview` or `post` uploads", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::Unauthorized,
+        (status = 403, description = "not_seller: the item is not the caller's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such item (drafts and archived items are 404 to everyone but their seller)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "item_archived: an archived item does not change", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn update_item(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
@@ -286,8 +298,10 @@ pub async fn update_item(app: &App, req: Request) -> Reply {
 #[utoipa::path(delete, path = "/items/{id}", tag = "market", params(("id" = Uuid, Path)), security(("bearer" = [])),
     responses(
         (status = 204, description = "Archived: no longer for sale; orders and downloads already bought keep working"),
-        (status = 403, description = "not_seller", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::Malformed,
+        cs_http::openapi::Unauthorized,
+        (status = 403, description = "not_seller: the item is not the caller's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such item (drafts and archived items are 404 to everyone but their seller)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn archive_item(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
@@ -337,13 +351,21 @@ async fn replay(app: &App, existing: OrderRow, item: Uuid) -> Reply {
 }
 
 #[utoipa::path(post, path = "/orders", tag = "market", request_body = NewOrderBody, security(("bearer" = [])),
-    params(("Idempotency-Key" = String, Header, description = "Required, 1–255 characters; the same key and body again gives the same order")),
+    params(("Idempotency-Key" = String, Header, min_length = 1, max_length = 255, pattern = r"^[!-~]([ -~]{0,253}[!-~])?$",
+        description = "Required, 1–255 characters; the same key and body again gives the same order")),
     responses(
-        (status = 201, description = "The order, pending, with `payment.checkoutUrl` (the same order for a repeated key and body)", body = OrderView),
-        (status = 400, description = "idempotency_key_required", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "The order, pending, with `payment.checkoutUrl` (the same order for a repeated key and body)", body = OrderView,
+            links(
+                ("GetOrder" = (operation_id = "get_order", parameters(("id" = "$response.body#/id")))),
+                ("CancelOrder" = (operation_id = "cancel_order", parameters(("id" = "$response.body#/id")))),
+                ("Download" = (operation_id = "download", parameters(("id" = "$response.body#/id")))),
+            )),
+        cs_http::openapi::BadBody,
+        (status = 400, description = "idempotency_key_required: no Idempotency-Key header, or one over 255 characters; or a malformed body (not JSON, `itemId` not a UUID)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is missing or not valid (`field` names it); idempotency_key_reused: the key was used with another item; cannot_buy_own_item", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::Unauthorized,
+        (status = 404, description = "item_not_found: no such item", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "item_not_available (a draft, archived, or no copies left) or already_purchased", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "idempotency_key_reused (the key with another body) or cannot_buy_own_item", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_order(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
@@ -426,7 +448,9 @@ pub async fn create_order(app: &App, req: Request) -> Reply {
 #[utoipa::path(get, path = "/orders/{id}", tag = "market", params(("id" = Uuid, Path)), security(("bearer" = [])),
     responses(
         (status = 200, description = "The order (its buyer or seller only)", body = OrderView),
-        (status = 404, description = "No such order, or not yours", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::Malformed,
+        cs_http::openapi::Unauthorized,
+        (status = 404, description = "No such order, or not the caller's", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_order(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
@@ -437,13 +461,15 @@ pub async fn get_order(app: &App, req: Request) -> Reply {
 
 #[utoipa::path(get, path = "/orders", tag = "market", security(("bearer" = [])),
     params(
-        ("role" = Option<String>, Query, description = "buyer (default) or seller"),
-        ("status" = Option<String>, Query, description = "pending, paid, shipped, completed, cancelled or refunded"),
-        ("limit" = Option<i64>, Query), ("cursor" = Option<String>, Query),
+        ("role" = inline(Option<OrderRole>), Query, description = "buyer (the default): the caller's purchases; seller: orders for the caller's items"),
+        ("status" = Option<String>, Query, description = "Only orders in this status: pending, paid, shipped, completed, cancelled or refunded (empty: any)",
+            pattern = r"^(|pending|paid|shipped|completed|cancelled|refunded)$"),
+        cs_http::openapi::PageQuery,
     ),
     responses(
         (status = 200, description = "Newest first", body = Page<OrderView>),
-        (status = 400, description = "A bad parameter (named in `field`)", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::Malformed,
+        cs_http::openapi::Unauthorized,
     ))]
 pub async fn list_orders(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
@@ -477,8 +503,10 @@ pub async fn list_orders(app: &App, req: Request) -> Reply {
 #[utoipa::path(post, path = "/orders/{id}/cancel", tag = "market", params(("id" = Uuid, Path)), security(("bearer" = [])),
     responses(
         (status = 200, description = "The order, cancelled; a reserved copy is released", body = OrderView),
-        (status = 403, description = "not_buyer", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such order, or not yours", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::Malformed,
+        cs_http::openapi::Unauthorized,
+        (status = 403, description = "not_buyer: the caller is the order's seller", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such order, or not the caller's", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "invalid_transition: only a pending order can be cancelled", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn cancel_order(app: &App, req: Request) -> Reply {
@@ -503,8 +531,10 @@ pub async fn cancel_order(app: &App, req: Request) -> Reply {
 #[utoipa::path(post, path = "/orders/{id}/refund", tag = "market", params(("id" = Uuid, Path)), request_body = Option<RefundBody>, security(("bearer" = [])),
     responses(
         (status = 200, description = "The order; it becomes `refunded` once the provider confirms, and the buyer's access ends at once", body = OrderView),
-        (status = 403, description = "not_seller", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such order, or not yours", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::BadBody,
+        cs_http::openapi::Unauthorized,
+        (status = 403, description = "not_seller: the caller is the order's buyer", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such order, or not the caller's", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "invalid_transition: only a paid, shipped or completed order can be refunded", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn refund_order(app: &App, req: Request) -> Reply {
@@ -554,6 +584,8 @@ pub async fn refund_order(app: &App, req: Request) -> Reply {
 #[utoipa::path(get, path = "/orders/{id}/download", tag = "market", params(("id" = Uuid, Path)), security(("bearer" = [])),
     responses(
         (status = 200, description = "A link to the file that expires; each call counts as one download", body = DownloadView),
+        cs_http::openapi::Malformed,
+        cs_http::openapi::Unauthorized,
         (status = 404, description = "No such order, or not the caller's purchase", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "download_limit_reached, or order_not_paid (not delivered yet, cancelled or refunded)", body = Problem, content_type = "application/problem+json"),
     ))]

@@ -58,7 +58,8 @@ fn raw_body(req: &Request) -> &[u8] {
     params(("Payment-Signature" = String, Header, description = "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\">; several v1 allowed")),
     responses(
         (status = 200, description = "Received (also a repeat, which changes nothing)", body = WebhookAnswer),
-        (status = 400, description = "invalid_signature: missing, wrong, or outside the 300-second tolerance; or not an event", body = Problem, content_type = "application/problem+json"),
+        cs_http::openapi::BadBody,
+        (status = 400, description = "invalid_signature: the signature is missing, wrong, or outside the 300-second tolerance; malformed_event: a signed body that is not an event", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn receive(app: &App, req: Request) -> Result<Response<Body>, HttpError> {
     let body = raw_body(&req);

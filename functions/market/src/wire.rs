@@ -16,42 +16,101 @@ fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Opti
     Option::<T>::deserialize(d).map(Some)
 }
 
+// What `domain::text` accepts, as patterns: the text is trimmed (of Unicode White_Space, as
+// `str::trim` does), then must hold no control character but newlines and tabs, and be at
+// most so many characters long (and, for a title, at least one).
+
+/// `draft` or `active`: the status a new item may have.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NewItemStatus {
+    Draft,
+    Active,
+}
+
+/// An item's status: `draft` (its seller's alone), `active` (for sale), `archived` (no longer).
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStatusName {
+    Draft,
+    Active,
+    Archived,
+}
+
+/// `?sort=` of `GET /items`.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemSort {
+    Newest,
+    PriceAsc,
+    PriceDesc,
+}
+
+/// `?role=` of `GET /orders`: the orders the caller placed, or those for the caller's items.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderRole {
+    Buyer,
+    Seller,
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NewItemBody {
-    /// 1–120 characters.
+    /// 1–120 characters once trimmed, no control characters but newlines and tabs.
+    #[schema(
+        pattern = r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\u0000-\u0008\u000b-\u001f\u007f-\u009f\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]([^\u0000-\u0008\u000b-\u001f\u007f-\u009f]{0,118}[^\u0000-\u0008\u000b-\u001f\u007f-\u009f\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     pub title: String,
-    /// Up to 5,000 characters.
+    /// Up to 5,000 characters once trimmed, no control characters but newlines and tabs.
     #[serde(default)]
+    #[schema(
+        pattern = r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*([^\u0000-\u0008\u000b-\u001f\u007f-\u009f\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]([^\u0000-\u0008\u000b-\u001f\u007f-\u009f]{0,4998}[^\u0000-\u0008\u000b-\u001f\u007f-\u009f\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?)?[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     pub description: String,
     pub price: MoneyBody,
     /// The caller's ready upload with `purpose: item_file`.
-    #[schema(value_type = Uuid)]
+    #[schema(value_type = cs_http::openapi::UuidString)]
     pub file_media_id: String,
-    /// One of the caller's ready images or videos, shown publicly.
-    #[schema(value_type = Option<Uuid>)]
+    /// One of the caller's ready uploads with `purpose: item_preview` or `post`, shown publicly.
+    #[schema(value_type = Option<cs_http::openapi::UuidString>)]
     pub preview_media_id: Option<String>,
-    /// Copies for sale; absent or null: unlimited.
+    /// Copies for sale, 0 to 1,000,000; absent or null: unlimited.
+    #[schema(minimum = 0, maximum = 1_000_000)]
     pub copies: Option<i64>,
-    /// `draft` or `active` (the default).
+    /// `draft` or `active` (the default, also for null).
+    #[schema(value_type = Option<NewItemStatus>)]
     pub status: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PatchItemBody {
+    /// 1–120 characters once trimmed, no control characters but newlines and tabs (absent or
+    /// null: unchanged).
+    #[schema(
+        pattern = r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\u0000-\u0008\u000b-\u001f\u007f-\u009f\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]([^\u0000-\u0008\u000b-\u001f\u007f-\u009f]{0,118}[^\u0000-\u0008\u000b-\u001f\u007f-\u009f\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     pub title: Option<String>,
+    /// Up to 5,000 characters once trimmed, no control characters but newlines and tabs
+    /// (absent or null: unchanged).
+    #[schema(
+        pattern = r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*([^\u0000-\u0008\u000b-\u001f\u007f-\u009f\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]([^\u0000-\u0008\u000b-\u001f\u007f-\u009f]{0,4998}[^\u0000-\u0008\u000b-\u001f\u007f-\u009f\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?)?[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     pub description: Option<String>,
+    /// Absent or null: unchanged.
     pub price: Option<MoneyBody>,
-    /// null removes the preview.
+    /// One of the caller's ready uploads with `purpose: item_preview` or `post`; null removes
+    /// the preview.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<Uuid>)]
+    #[schema(value_type = Option<cs_http::openapi::UuidString>)]
     pub preview_media_id: Option<Option<String>>,
-    /// null: unlimited.
+    /// 0 to 1,000,000; null: unlimited (absent: unchanged).
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1_000_000)]
     pub copies: Option<Option<i64>>,
-    /// `draft`, `active` or `archived`.
+    /// `draft`, `active` or `archived` (absent or null: unchanged).
+    #[schema(value_type = Option<ItemStatusName>)]
     pub status: Option<String>,
 }
 
@@ -63,7 +122,7 @@ pub struct ItemView {
     pub title: String,
     pub description: String,
     pub price: MoneyBody,
-    /// draft | active | archived
+    #[schema(value_type = ItemStatusName)]
     pub status: String,
     /// null: unlimited.
     pub copies_left: Option<i32>,
@@ -98,13 +157,18 @@ impl ItemView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NewOrderBody {
-    #[schema(value_type = Uuid)]
+    /// An active item of another user.
+    #[schema(value_type = cs_http::openapi::UuidString)]
     pub item_id: String,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct RefundBody {
-    /// Shown in the order's history.
+    /// Shown in the order's history: up to 500 characters once trimmed, no control characters
+    /// but newlines and tabs.
+    #[schema(
+        pattern = r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*([^\u0000-\u0008\u000b-\u001f\u007f-\u009f\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]([^\u0000-\u0008\u000b-\u001f\u007f-\u009f]{0,498}[^\u0000-\u0008\u000b-\u001f\u007f-\u009f\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?)?[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     pub reason: Option<String>,
 }
 

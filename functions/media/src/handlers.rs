@@ -52,6 +52,7 @@ pub async fn create_upload(app: &App, req: Request) -> Reply {
     responses(
         (status = 200, description = "The upload's state, with presigned URLs once ready", body = MediaView),
         cs_http::openapi::Malformed,
+        cs_http::openapi::Unauthorized,
         cs_http::openapi::NotFound,
     ))]
 pub async fn get_media(app: &App, req: Request) -> Reply {

@@ -38,6 +38,12 @@ pub fn respond<E: Into<HttpError>>(result: Result<Response<Body>, E>, request_id
     let mut response = match result.map_err(Into::into) {
         Ok(response) => response,
         Err(HttpError::Problem(problem)) => problem.into_response(request_id),
+        Err(HttpError::Unexpected(err)) if nul_in_text(&err) => Problem::new(
+            lambda_http::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_text",
+            "text may not contain the NUL character (U+0000)",
+        )
+        .into_response(request_id),
         Err(HttpError::Unexpected(err)) if database_unavailable(&err) => {
             tracing::error!(request_id, error = ?err, "the database is unavailable");
             Problem::new(
@@ -57,6 +63,16 @@ pub fn respond<E: Into<HttpError>>(result: Result<Response<Body>, E>, request_id
         response.headers_mut().insert("x-request-id", id);
     }
     response
+}
+
+/// Whether `err` is Postgres refusing a NUL character in text (which no text column can
+/// hold): the client's input, wherever it came from (a body, a query, a signed event).
+fn nul_in_text(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<tokio_postgres::Error>()
+            .and_then(tokio_postgres::Error::code)
+            .is_some_and(|c| *c == tokio_postgres::error::SqlState::CHARACTER_NOT_IN_REPERTOIRE)
+    })
 }
 
 /// Whether `err` is the database being unreachable or restarting (no connection, a closed
