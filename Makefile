@@ -7,13 +7,15 @@ SHELL := /bin/bash
 ENV := set -a && . ./.local/env && set +a &&
 NEXTEST := $(shell command -v cargo-nextest >/dev/null 2>&1 && echo "cargo nextest run" || echo "cargo test")
 
-.PHONY: help dev services stop migrate seed gateway test lint bench build-lambdas clean-test-dbs dlq redrive \
+.PHONY: help dev services stop migrate seed gateway test lint bench build-lambdas lambdas-dev bench-cold cost \
+	clean-test-dbs dlq redrive \
 	infra-deps synth sam-synth test-infra
 
 help:
 	@echo "make dev       bring ConnectSphere up locally with demo data (http://127.0.0.1:3000)"
 	@echo "make test      run every test (starts what the tests need)"
 	@echo "make bench     benchmarks: gateway vs bare SQL, chat vs a bare WebSocket relay"
+	@echo "make dev RUNTIME=1  the same, with every function run as its Lambda binary (runtime mode)"
 	@echo "make services  start Postgres and the AWS emulator;  make stop  stops them"
 	@echo "make lint      clippy (warnings are errors) and rustfmt"
 	@echo "make synth     the CDK app's CloudFormation templates in infra-cdk/cdk.out (STAGE=dev|prod; no Lambda build)"
@@ -31,12 +33,28 @@ migrate: services
 seed: services
 	@$(ENV) cargo run -q -p local-gateway -- seed-demo
 
+# The service crates that are Lambda binaries (the manifest's `crate = "…"`), and where cargo
+# writes.
+LAMBDA_CRATES := $(shell sed -n 's/^crate *= *"\(.*\)"/\1/p' functions/manifest.toml | sort -u)
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+
+# Runtime mode (`make dev RUNTIME=1`): every function runs as its Lambda binary in processes
+# the gateway starts, through the Lambda Runtime API it serves. RUNTIME=1 uses the dev
+# profile's binaries (built here, in seconds); RUNTIME=release those of `make build-lambdas`.
+RUNTIME ?=
+RUNTIME_ENV := $(if $(filter release,$(RUNTIME)),GATEWAY_MODE=runtime LAMBDA_BINARIES=$(TARGET_DIR)/lambda,$(if $(RUNTIME),GATEWAY_MODE=runtime LAMBDA_BINARIES=$(TARGET_DIR)/debug,))
+
 # Seeds the demo users, then serves the HTTP API in the foreground (Ctrl-C stops it;
 # `make stop` stops the backing services).
-dev: services
+dev: services $(if $(filter-out release,$(RUNTIME)),lambdas-dev,)
 	@$(ENV) cargo run -q -p local-gateway -- seed-demo
-	@echo "ConnectSphere: http://127.0.0.1:3000  (health: /health, API: /openapi.json)"
-	@$(ENV) cargo run -q -p local-gateway -- serve
+	@echo "ConnectSphere: http://127.0.0.1:3000  (health: /health, API: /openapi.json, metrics: /metrics)"
+	@$(ENV) $(RUNTIME_ENV) cargo run -q -p local-gateway -- serve
+
+# The functions' binaries in the dev profile: what runtime mode runs in `make test` and
+# `make dev RUNTIME=1` (their dependencies are the tests' own, so this is a link per crate).
+lambdas-dev:
+	@cargo build -q --bins $(addprefix -p ,$(LAMBDA_CRATES))
 
 gateway: services
 	@$(ENV) cargo run -q -p local-gateway -- serve
@@ -44,7 +62,7 @@ gateway: services
 clean-test-dbs: services
 	@$(ENV) cargo run -q -p local-gateway -- drop-test-dbs
 
-test: services
+test: services lambdas-dev
 	@$(ENV) cargo run -q -p local-gateway -- drop-test-dbs
 	@$(ENV) $(NEXTEST) --workspace
 	@$(MAKE) --no-print-directory test-infra

@@ -54,6 +54,20 @@ impl TestApp {
         TestApp { url: gateway.url(), db_url, http: Client::new(), queue_prefix, gateway }
     }
 
+    /// A gateway in runtime mode: every function runs as its Lambda binary (the dev
+    /// profile's, built here if stale: `make test` builds them first), in processes of its own.
+    pub async fn spawn_runtime(tune: impl FnOnce(&mut GatewayConfig)) -> Self {
+        let binaries = lambda_binaries();
+        Self::spawn_with(move |config| {
+            config.runtime = Some(local_gateway::runtime::RuntimeConfig {
+                binaries,
+                idle_timeout: std::time::Duration::from_secs(60),
+            });
+            tune(config);
+        })
+        .await
+    }
+
     /// This app's queues, through the real SDK client.
     pub async fn queues(&self) -> cs_aws::SqsQueue {
         let aws = cs_aws::sdk_config().await;
@@ -134,6 +148,27 @@ impl TestApp {
         assert_eq!(res.status(), 200);
         res.json().await.expect("json")
     }
+}
+
+/// Where the functions' binaries are: `LAMBDA_BINARIES` when set (e.g. release builds in
+/// `target/lambda`), else the dev profile's, which this builds (a no-op when fresh).
+pub fn lambda_binaries() -> std::path::PathBuf {
+    if let Some(dir) = std::env::var_os("LAMBDA_BINARIES") {
+        return dir.into();
+    }
+    let manifest = cs_manifest::Manifest::load().expect("manifest");
+    let mut crates: Vec<&str> = manifest.functions.iter().map(|f| f.crate_name.as_str()).collect();
+    crates.sort_unstable();
+    crates.dedup();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = std::process::Command::new(cargo);
+    build.current_dir(local_gateway::repo_root()).args(["build", "--quiet", "--bins"]);
+    for c in &crates {
+        build.args(["-p", c]);
+    }
+    let status = build.status().expect("cargo build of the functions' binaries");
+    assert!(status.success(), "building the functions' binaries failed");
+    local_gateway::target_dir().join("debug")
 }
 
 /// Asserts a problem+json response with this status, code and (if given) field.
