@@ -55,7 +55,7 @@ impl TestApp {
     }
 
     /// A gateway in runtime mode: every function runs as its Lambda binary (the dev
-    /// profile's, built here if stale: `make test` builds them first), in processes of its own.
+    /// profile's, which `make test` builds first), in processes of its own.
     pub async fn spawn_runtime(tune: impl FnOnce(&mut GatewayConfig)) -> Self {
         let binaries = lambda_binaries();
         Self::spawn_with(move |config| {
@@ -151,24 +151,19 @@ impl TestApp {
 }
 
 /// Where the functions' binaries are: `LAMBDA_BINARIES` when set (e.g. release builds in
-/// `target/lambda`), else the dev profile's, which this builds (a no-op when fresh).
+/// `target/lambda`), else the dev profile's, which `make test` builds first (`make
+/// lambdas-dev`). Not built from here: cargo run inside a test sees the test's environment,
+/// which build scripts watch, and would rebuild the world each time.
 pub fn lambda_binaries() -> std::path::PathBuf {
     if let Some(dir) = std::env::var_os("LAMBDA_BINARIES") {
         return dir.into();
     }
+    let dir = local_gateway::target_dir().join("debug");
     let manifest = cs_manifest::Manifest::load().expect("manifest");
-    let mut crates: Vec<&str> = manifest.functions.iter().map(|f| f.crate_name.as_str()).collect();
-    crates.sort_unstable();
-    crates.dedup();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut build = std::process::Command::new(cargo);
-    build.current_dir(local_gateway::repo_root()).args(["build", "--quiet", "--bins"]);
-    for c in &crates {
-        build.args(["-p", c]);
-    }
-    let status = build.status().expect("cargo build of the functions' binaries");
-    assert!(status.success(), "building the functions' binaries failed");
-    local_gateway::target_dir().join("debug")
+    let missing: Vec<&str> =
+        manifest.functions.iter().map(|f| f.crate_name.as_str()).filter(|c| !dir.join(c).is_file()).collect();
+    assert!(missing.is_empty(), "no dev binaries of {missing:?} in {}: run `make lambdas-dev`", dir.display());
+    dir
 }
 
 /// Asserts a problem+json response with this status, code and (if given) field.
