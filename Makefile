@@ -15,6 +15,7 @@ help:
 	@echo "make dev       bring ConnectSphere up locally with demo data (http://127.0.0.1:3000)"
 	@echo "make test      run every test (starts what the tests need)"
 	@echo "make bench     benchmarks: gateway vs bare SQL, chat vs a bare WebSocket relay"
+	@echo "make bench-cold  cold starts and package sizes of the release Lambda binaries"
 	@echo "make dev RUNTIME=1  the same, with every function run as its Lambda binary (runtime mode)"
 	@echo "make services  start Postgres and the AWS emulator;  make stop  stops them"
 	@echo "make lint      clippy (warnings are errors) and rustfmt"
@@ -82,11 +83,20 @@ bench: services
 	@$(ENV) cargo run -q --profile bench-fast -p blackbox --bin bench-chat
 
 # Release builds of every Lambda (x86_64 here; `ARCH=arm64` for AWS, as the manifest and CI
-# do): needs cargo-lambda, installed into the project virtualenv from PyPI.
+# do): one binary per service crate (CS_FUNCTION picks the function), plus the hello-world
+# baseline of `make bench-cold`; into $(TARGET_DIR)/lambda/<crate>/bootstrap. Needs
+# cargo-lambda, installed into the project virtualenv from PyPI.
 ARCH ?=
 build-lambdas:
-	@test -x .local/venv/bin/cargo-lambda || .local/venv/bin/pip install -q cargo-lambda ziglang
-	PATH="$(CURDIR)/.local/venv/bin:$$PATH" cargo lambda build --release --workspace $(if $(filter arm64,$(ARCH)),--arm64,)
+	@test -x .local/venv/bin/cargo-lambda || { test -x .local/venv/bin/pip || python3 -m venv .local/venv; .local/venv/bin/pip install -q cargo-lambda ziglang; }
+	@start=$$(date +%s); \
+	PATH="$(CURDIR)/.local/venv/bin:$$PATH" cargo lambda build --release $(if $(filter arm64,$(ARCH)),--arm64,) \
+	  $(addprefix -p ,$(LAMBDA_CRATES) hello-lambda); \
+	echo "build-lambdas: $$(( $$(date +%s) - start )) s"
+
+# Cold starts and sizes of the release binaries, beside hello-world (docs/benchmarks.md).
+bench-cold: services build-lambdas
+	@$(ENV) LAMBDA_BINARIES=$(TARGET_DIR)/lambda cargo run -q -p blackbox --bin bench-cold
 
 # Dead letters: `make dlq QUEUE=notifications` lists them, `make redrive QUEUE=notifications`
 # puts them back on their queue.

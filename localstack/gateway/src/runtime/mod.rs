@@ -8,6 +8,7 @@
 mod api;
 mod environment;
 mod pool;
+pub mod sample;
 
 use std::{collections::HashMap, path::PathBuf, sync::Arc, time::Duration};
 
