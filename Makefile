@@ -16,6 +16,7 @@ help:
 	@echo "make test      run every test (starts what the tests need)"
 	@echo "make bench     benchmarks: gateway vs bare SQL, chat vs a bare WebSocket relay"
 	@echo "make bench-cold  cold starts and package sizes of the release Lambda binaries"
+	@echo "make cost      what each request costs, and the platform per month (docs/cost-model.md)"
 	@echo "make dev RUNTIME=1  the same, with every function run as its Lambda binary (runtime mode)"
 	@echo "make services  start Postgres and the AWS emulator;  make stop  stops them"
 	@echo "make lint      clippy (warnings are errors) and rustfmt"
@@ -97,6 +98,11 @@ build-lambdas:
 # Cold starts and sizes of the release binaries, beside hello-world (docs/benchmarks.md).
 bench-cold: services build-lambdas
 	@$(ENV) LAMBDA_BINARIES=$(TARGET_DIR)/lambda cargo run -q -p blackbox --bin bench-cold
+
+# Cost per request and per month (docs/cost-model.md): a mixed load through runtime mode with
+# the release binaries, priced from shared/platform/src/prices.rs.
+cost: services build-lambdas
+	@$(ENV) LAMBDA_BINARIES=$(TARGET_DIR)/lambda cargo run -q -p blackbox --bin cost 2>&1 | grep -v '^{'
 
 # Dead letters: `make dlq QUEUE=notifications` lists them, `make redrive QUEUE=notifications`
 # puts them back on their queue.
