@@ -7,14 +7,17 @@ SHELL := /bin/bash
 ENV := set -a && . ./.local/env && set +a &&
 NEXTEST := $(shell command -v cargo-nextest >/dev/null 2>&1 && echo "cargo nextest run" || echo "cargo test")
 
-.PHONY: help dev services stop migrate seed gateway test schemathesis fuzz lint bench build-lambdas clean-test-dbs \
-	dlq redrive infra-deps synth sam-synth test-infra
+.PHONY: help dev services stop migrate seed gateway test schemathesis fuzz lint bench build-lambdas lambdas-dev \
+	bench-cold cost clean-test-dbs dlq redrive infra-deps synth sam-synth test-infra
 
 help:
 	@echo "make dev       bring ConnectSphere up locally with demo data (http://127.0.0.1:3000)"
 	@echo "make test      run every test (starts what the tests need)"
 	@echo "make schemathesis  the API against its OpenAPI document, bounded;  make fuzz  the same, longer"
 	@echo "make bench     benchmarks: gateway vs bare SQL, chat vs a bare WebSocket relay"
+	@echo "make bench-cold  cold starts and package sizes of the release Lambda binaries"
+	@echo "make cost      what each request costs, and the platform per month (docs/cost-model.md)"
+	@echo "make dev RUNTIME=1  the same, with every function run as its Lambda binary (runtime mode)"
 	@echo "make services  start Postgres and the AWS emulator;  make stop  stops them"
 	@echo "make lint      clippy (warnings are errors) and rustfmt"
 	@echo "make synth     the CDK app's CloudFormation templates in infra-cdk/cdk.out (STAGE=dev|prod; no Lambda build)"
@@ -32,12 +35,28 @@ migrate: services
 seed: services
 	@$(ENV) cargo run -q -p local-gateway -- seed-demo
 
+# The service crates that are Lambda binaries (the manifest's `crate = "…"`), and where cargo
+# writes.
+LAMBDA_CRATES := $(shell sed -n 's/^crate *= *"\(.*\)"/\1/p' functions/manifest.toml | sort -u)
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+
+# Runtime mode (`make dev RUNTIME=1`): every function runs as its Lambda binary in processes
+# the gateway starts, through the Lambda Runtime API it serves. RUNTIME=1 uses the dev
+# profile's binaries (built here, in seconds); RUNTIME=release those of `make build-lambdas`.
+RUNTIME ?=
+RUNTIME_ENV := $(if $(filter release,$(RUNTIME)),GATEWAY_MODE=runtime LAMBDA_BINARIES=$(TARGET_DIR)/lambda,$(if $(RUNTIME),GATEWAY_MODE=runtime LAMBDA_BINARIES=$(TARGET_DIR)/debug,))
+
 # Seeds the demo users, then serves the HTTP API in the foreground (Ctrl-C stops it;
 # `make stop` stops the backing services).
-dev: services
+dev: services $(if $(filter-out release,$(RUNTIME)),lambdas-dev,)
 	@$(ENV) cargo run -q -p local-gateway -- seed-demo
-	@echo "ConnectSphere: http://127.0.0.1:3000  (health: /health, API: /openapi.json)"
-	@$(ENV) cargo run -q -p local-gateway -- serve
+	@echo "ConnectSphere: http://127.0.0.1:3000  (health: /health, API: /openapi.json, metrics: /metrics)"
+	@$(ENV) $(RUNTIME_ENV) cargo run -q -p local-gateway -- serve
+
+# The functions' binaries in the dev profile: what runtime mode runs in `make test` and
+# `make dev RUNTIME=1` (their dependencies are the tests' own, so this is a link per crate).
+lambdas-dev:
+	@cargo build -q --bins $(addprefix -p ,$(LAMBDA_CRATES))
 
 gateway: services
 	@$(ENV) cargo run -q -p local-gateway -- serve
@@ -45,7 +64,7 @@ gateway: services
 clean-test-dbs: services
 	@$(ENV) cargo run -q -p local-gateway -- drop-test-dbs
 
-test: services
+test: services lambdas-dev
 	@$(ENV) cargo run -q -p local-gateway -- drop-test-dbs
 	@$(ENV) $(NEXTEST) --workspace
 	@$(ENV) bash tests/schemathesis.sh bounded
@@ -80,11 +99,25 @@ bench: services
 	@$(ENV) cargo run -q --profile bench-fast -p blackbox --bin bench-market
 
 # Release builds of every Lambda (x86_64 here; `ARCH=arm64` for AWS, as the manifest and CI
-# do): needs cargo-lambda, installed into the project virtualenv from PyPI.
+# do): one binary per service crate (CS_FUNCTION picks the function), plus the hello-world
+# baseline of `make bench-cold`; into $(TARGET_DIR)/lambda/<crate>/bootstrap. Needs
+# cargo-lambda, installed into the project virtualenv from PyPI.
 ARCH ?=
 build-lambdas:
-	@test -x .local/venv/bin/cargo-lambda || .local/venv/bin/pip install -q cargo-lambda ziglang
-	PATH="$(CURDIR)/.local/venv/bin:$$PATH" cargo lambda build --release --workspace $(if $(filter arm64,$(ARCH)),--arm64,)
+	@test -x .local/venv/bin/cargo-lambda || { test -x .local/venv/bin/pip || python3 -m venv .local/venv; .local/venv/bin/pip install -q cargo-lambda ziglang; }
+	@start=$$(date +%s); \
+	PATH="$(CURDIR)/.local/venv/bin:$$PATH" cargo lambda build --release $(if $(filter arm64,$(ARCH)),--arm64,) \
+	  $(addprefix -p ,$(LAMBDA_CRATES) hello-lambda); \
+	echo "build-lambdas: $$(( $$(date +%s) - start )) s"
+
+# Cold starts and sizes of the release binaries, beside hello-world (docs/benchmarks.md).
+bench-cold: services build-lambdas
+	@$(ENV) LAMBDA_BINARIES=$(TARGET_DIR)/lambda cargo run -q -p blackbox --bin bench-cold
+
+# Cost per request and per month (docs/cost-model.md): a mixed load through runtime mode with
+# the release binaries, priced from shared/platform/src/prices.rs.
+cost: services build-lambdas
+	@$(ENV) LAMBDA_BINARIES=$(TARGET_DIR)/lambda cargo run -q -p blackbox --bin cost 2>&1 | grep -v '^{'
 
 # Dead letters: `make dlq QUEUE=notifications` lists them, `make redrive QUEUE=notifications`
 # puts them back on their queue.

@@ -59,6 +59,20 @@ impl TestApp {
         TestApp { url: gateway.url(), db_url, http: Client::new(), queue_prefix, gateway }
     }
 
+    /// A gateway in runtime mode: every function runs as its Lambda binary (the dev
+    /// profile's, which `make test` builds first), in processes of its own.
+    pub async fn spawn_runtime(tune: impl FnOnce(&mut GatewayConfig)) -> Self {
+        let binaries = lambda_binaries();
+        Self::spawn_with(move |config| {
+            config.runtime = Some(local_gateway::runtime::RuntimeConfig {
+                binaries,
+                idle_timeout: std::time::Duration::from_secs(60),
+            });
+            tune(config);
+        })
+        .await
+    }
+
     /// This app's queues, through the real SDK client.
     pub async fn queues(&self) -> cs_aws::SqsQueue {
         let aws = cs_aws::sdk_config().await;
@@ -139,6 +153,22 @@ impl TestApp {
         assert_eq!(res.status(), 200);
         res.json().await.expect("json")
     }
+}
+
+/// Where the functions' binaries are: `LAMBDA_BINARIES` when set (e.g. release builds in
+/// `target/lambda`), else the dev profile's, which `make test` builds first (`make
+/// lambdas-dev`). Not built from here: cargo run inside a test sees the test's environment,
+/// which build scripts watch, and would rebuild the world each time.
+pub fn lambda_binaries() -> std::path::PathBuf {
+    if let Some(dir) = std::env::var_os("LAMBDA_BINARIES") {
+        return dir.into();
+    }
+    let dir = local_gateway::target_dir().join("debug");
+    let manifest = cs_manifest::Manifest::load().expect("manifest");
+    let missing: Vec<&str> =
+        manifest.functions.iter().map(|f| f.crate_name.as_str()).filter(|c| !dir.join(c).is_file()).collect();
+    assert!(missing.is_empty(), "no dev binaries of {missing:?} in {}: run `make lambdas-dev`", dir.display());
+    dir
 }
 
 /// Asserts a problem+json response with this status, code and (if given) field.

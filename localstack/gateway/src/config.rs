@@ -5,7 +5,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use cs_manifest::Manifest;
 use cs_platform::{Service, Settings};
 
-use crate::websocket;
+use crate::{runtime::RuntimeConfig, websocket};
 
 /// What the local gateway runs with: the platform's shared settings and each service's own
 /// (both read from the environment exactly as a Lambda reads them), and the gateway's own.
@@ -28,6 +28,14 @@ pub struct GatewayConfig {
     pub websocket_addr: SocketAddr,
     pub websocket_idle_timeout: Duration,
     pub websocket_hard_timeout: Duration,
+    /// Runtime mode (`GATEWAY_MODE=runtime`): every function runs as its Lambda binary in
+    /// processes of its own; `None` runs them in-process.
+    pub runtime: Option<RuntimeConfig>,
+}
+
+/// Where cargo writes: `CARGO_TARGET_DIR`, else the repository's `target/`.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo_root().join("target"), PathBuf::from)
 }
 
 /// The repository root, for default paths under `.local/` and `frontend/`.
@@ -65,6 +73,18 @@ impl GatewayConfig {
             )),
             websocket_idle_timeout: websocket::IDLE_TIMEOUT,
             websocket_hard_timeout: websocket::HARD_TIMEOUT,
+            runtime: match var("GATEWAY_MODE").as_deref() {
+                None | Some("" | "in-process") => None,
+                Some("runtime") => Some(RuntimeConfig {
+                    // What `make build-lambdas` writes; `make lambdas-dev` points this at
+                    // the dev profile's binaries.
+                    binaries: var("LAMBDA_BINARIES").map_or_else(|| target_dir().join("lambda"), PathBuf::from),
+                    idle_timeout: Duration::from_secs(
+                        var("LAMBDA_IDLE_SECONDS").and_then(|s| s.parse().ok()).unwrap_or(300),
+                    ),
+                }),
+                Some(other) => anyhow::bail!("GATEWAY_MODE={other}: use in-process (the default) or runtime"),
+            },
         })
     }
 }

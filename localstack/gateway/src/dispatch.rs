@@ -15,7 +15,13 @@ use cs_http::Problem;
 use cs_manifest::Auth;
 use http::{HeaderValue, Method, StatusCode};
 
-use crate::{event, gateway::Gateway, response::to_axum, routes::Match, statics};
+use crate::{
+    event,
+    gateway::Gateway,
+    response::{internal_error, to_axum},
+    routes::Match,
+    statics,
+};
 
 /// API Gateway's own payload limit.
 const MAX_PAYLOAD: usize = 10 * 1024 * 1024;
@@ -134,17 +140,11 @@ impl Gateway {
             return (to_axum(Problem::internal().into_response(Some(request_id))), route_key);
         };
         let limit = self.timeouts.get(&route.function).copied().unwrap_or(Duration::from_secs(30));
-        let response = match event::into_request(event) {
-            Ok(lambda_req) => match tokio::time::timeout(limit, function(lambda_req)).await {
-                Ok(response) => response,
-                Err(_) => {
-                    tracing::error!(function = %route.function, timeout_ms = limit.as_millis(), "the function timed out");
-                    timed_out()
-                }
-            },
-            Err(err) => {
-                tracing::error!(error = ?err, "building the Lambda event");
-                Problem::internal().into_response(Some(request_id))
+        let response = match tokio::time::timeout(limit, function(event)).await {
+            Ok(response) => response,
+            Err(_) => {
+                tracing::error!(function = %route.function, timeout_ms = limit.as_millis(), "the function timed out");
+                internal_error()
             }
         };
         (to_axum(response), route_key)
@@ -162,13 +162,4 @@ impl Gateway {
         r.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
         r
     }
-}
-
-/// What API Gateway answers when the function fails, as a timed-out one does: not our
-/// problem+json, but its own body.
-fn timed_out() -> lambda_http::Response<lambda_http::Body> {
-    let mut r = lambda_http::Response::new(lambda_http::Body::from(r#"{"message":"Internal Server Error"}"#));
-    *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-    r.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
-    r
 }

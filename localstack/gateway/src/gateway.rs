@@ -12,9 +12,10 @@ use crate::{
     config::GatewayConfig,
     cors::Cors,
     functions::Functions,
-    metrics::Metrics,
+    metrics::{FunctionStats, Metrics},
     queues::{self, Deliveries},
     routes::Router,
+    runtime::{self, Pool},
     s3_proxy::S3Proxy,
     websocket::Sockets,
 };
@@ -35,6 +36,9 @@ pub struct Gateway {
     pub(crate) db: cs_db::Pool,
     /// Each function's timeout: past it the invocation is abandoned, as Lambda ends it.
     pub(crate) timeouts: HashMap<String, Duration>,
+    /// Runtime mode: each function's processes, and how long an idle one lives.
+    pub(crate) pools: Vec<Arc<Pool>>,
+    pub(crate) idle_timeout: Duration,
 }
 
 impl Gateway {
@@ -47,22 +51,28 @@ impl Gateway {
         let platform = Platform::new(config.platform.clone()).await;
         provision(&platform, &manifest, &config).await;
 
-        let mut functions = Functions::default();
-        functions.add::<user::App>(&platform, config.user.clone())?;
-        functions.add::<media::App>(&platform, config.media.clone())?;
-        functions.add::<feed::App>(&platform, config.feed.clone())?;
-        functions.add::<chat::App>(&platform, ())?;
-        functions.add::<market::App>(&platform, config.market.clone())?;
-        functions.add::<notify::App>(&platform, ())?;
-        functions.add::<outbox::App>(&platform, ())?;
-        functions.add::<api_docs::App>(&platform, ())?;
-        functions.add::<migrate::App>(&platform, ())?;
+        let metrics = Arc::new(Metrics::default());
+        let (functions, pools) = match &config.runtime {
+            Some(runtime) => runtime::functions(&manifest, runtime, &config.platform, &metrics)?,
+            None => {
+                let mut functions = Functions::new(&manifest, Some(Arc::clone(&metrics)));
+                functions.add::<user::App>(&platform, config.user.clone())?;
+                functions.add::<media::App>(&platform, config.media.clone())?;
+                functions.add::<feed::App>(&platform, config.feed.clone())?;
+                functions.add::<chat::App>(&platform, ())?;
+                functions.add::<market::App>(&platform, config.market.clone())?;
+                functions.add::<notify::App>(&platform, ())?;
+                functions.add::<outbox::App>(&platform, ())?;
+                functions.add::<api_docs::App>(&platform, ())?;
+                functions.add::<migrate::App>(&platform, ())?;
+                (functions, Vec::new())
+            }
+        };
         let queue = platform.queue();
         let db = platform.pool("cs_services")?;
         let jwks = platform.tokens()?.jwks();
         functions.check_against(&manifest)?;
 
-        let metrics = Arc::new(Metrics::default());
         let websocket_routes = manifest
             .functions
             .iter()
@@ -92,6 +102,8 @@ impl Gateway {
             })
             .collect();
         Ok(Gateway {
+            pools,
+            idle_timeout: config.runtime.as_ref().map_or(Duration::MAX, |r| r.idle_timeout),
             timeouts,
             s3_proxy,
             metrics,
@@ -142,7 +154,20 @@ impl Gateway {
                 _ => {}
             }
         }
+        if !self.pools.is_empty() {
+            tasks.push(tokio::spawn(runtime::reap(self.pools.clone(), self.idle_timeout)));
+        }
         tasks
+    }
+
+    /// Each function's invocations so far (what `/metrics` shows), for `make cost`.
+    pub fn function_stats(&self) -> std::collections::BTreeMap<String, FunctionStats> {
+        self.metrics.functions()
+    }
+
+    /// Runtime mode: how many idle processes each function has.
+    pub fn idle_environments(&self) -> HashMap<String, usize> {
+        self.pools.iter().map(|p| (p.spec.function.clone(), p.idle())).collect()
     }
 
     /// Runs a scheduled function now (tests and the `sweep` command).

@@ -1,8 +1,11 @@
 //! The local gateway's Prometheus `/metrics`: what CloudWatch shows in AWS (API Gateway
 //! request counts and latency, SQS queue age and DLQ depth, consumer failures), for the
-//! Prometheus and Grafana of `make dev`.
+//! Prometheus and Grafana of `make dev`; and per function, what each invocation's EMF line
+//! carries on Lambda (docs/operations.md names them all).
 
 use std::{collections::BTreeMap, fmt::Write, sync::Mutex, time::Duration};
+
+use cs_platform::Invocation;
 
 #[derive(Default)]
 pub struct Metrics {
@@ -17,6 +20,34 @@ struct Inner {
     latency: BTreeMap<String, (u64, f64)>,
     queues: BTreeMap<String, QueueStats>,
     websocket_connections: usize,
+    functions: BTreeMap<String, FunctionStats>,
+}
+
+/// One function's invocations, split by cold start (index 1) and warm (index 0).
+#[derive(Debug, Default, Clone)]
+pub struct FunctionStats {
+    pub route: String,
+    pub memory_mb: u32,
+    /// (status class, cold start) → count
+    pub invocations: BTreeMap<(String, bool), u64>,
+    pub warm: Totals,
+    pub cold: Totals,
+    pub init_seconds: f64,
+    /// Largest resident memory seen in any of its processes (runtime mode).
+    pub max_memory_kb: u64,
+    /// EMF lines its processes wrote (runtime mode: the binaries' own metric lines).
+    pub emf_lines: u64,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Totals {
+    pub count: u64,
+    pub duration_seconds: f64,
+    pub billed_ms: u64,
+    /// CPU time, where measured (runtime mode), and how many invocations it covers.
+    pub cpu_seconds: f64,
+    pub cpu_count: u64,
+    pub cost_usd: f64,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -56,6 +87,38 @@ impl Metrics {
         if let Ok(mut m) = self.inner.lock() {
             m.websocket_connections = open;
         }
+    }
+
+    /// One invocation of a function, as its EMF line reports it.
+    pub fn invocation(&self, i: &Invocation<'_>, cpu: Option<Duration>, max_rss_kb: Option<u64>) {
+        if let Ok(mut m) = self.inner.lock() {
+            let f = m.functions.entry(i.function.to_string()).or_default();
+            f.route = i.route.to_string();
+            f.memory_mb = i.memory_mb;
+            *f.invocations.entry((i.status_class.to_string(), i.cold_start)).or_default() += 1;
+            let t = if i.cold_start { &mut f.cold } else { &mut f.warm };
+            t.count += 1;
+            t.duration_seconds += i.duration.as_secs_f64();
+            t.billed_ms += i.billed_ms();
+            t.cost_usd += i.cost_usd();
+            if let Some(cpu) = cpu {
+                t.cpu_seconds += cpu.as_secs_f64();
+                t.cpu_count += 1;
+            }
+            f.init_seconds += i.init.unwrap_or_default().as_secs_f64();
+            f.max_memory_kb = f.max_memory_kb.max(max_rss_kb.unwrap_or(0));
+        }
+    }
+
+    pub fn emf_line(&self, function: &str) {
+        if let Ok(mut m) = self.inner.lock() {
+            m.functions.entry(function.to_string()).or_default().emf_lines += 1;
+        }
+    }
+
+    /// Every function's figures so far.
+    pub fn functions(&self) -> BTreeMap<String, FunctionStats> {
+        self.inner.lock().map(|m| m.functions.clone()).unwrap_or_default()
     }
 
     /// The Prometheus text exposition format.
@@ -99,7 +162,84 @@ impl Metrics {
                 let _ = writeln!(out, "{name}{{queue=\"{queue}\"}} {value}");
             }
         }
+        render_functions(&mut out, &m.functions);
         out
+    }
+}
+
+fn render_functions(out: &mut String, functions: &BTreeMap<String, FunctionStats>) {
+    let help = |out: &mut String, name: &str, kind: &str, text: &str| {
+        let _ = writeln!(out, "# HELP {name} {text}\n# TYPE {name} {kind}");
+    };
+    help(out, "cs_lambda_invocations_total", "counter", "Invocations by function, status class and cold start.");
+    for (name, f) in functions {
+        for ((class, cold), n) in &f.invocations {
+            let _ = writeln!(
+                out,
+                "cs_lambda_invocations_total{{function=\"{name}\",status_class=\"{class}\",cold_start=\"{cold}\"}} {n}"
+            );
+        }
+    }
+    let per_start = |out: &mut String, metric: &str, value: &dyn Fn(&Totals) -> f64| {
+        for (name, f) in functions {
+            for (cold, t) in [(false, &f.warm), (true, &f.cold)] {
+                if t.count > 0 {
+                    let _ = writeln!(out, "{metric}{{function=\"{name}\",cold_start=\"{cold}\"}} {}", value(t));
+                }
+            }
+        }
+    };
+    help(out, "cs_lambda_duration_seconds", "summary", "Invocation duration (the REPORT line's Duration).");
+    per_start(out, "cs_lambda_duration_seconds_sum", &|t| t.duration_seconds);
+    per_start(out, "cs_lambda_duration_seconds_count", &|t| t.count as f64);
+    help(
+        out,
+        "cs_lambda_billed_duration_seconds_total",
+        "counter",
+        "Billed duration (rounded up to the ms; cold starts include init).",
+    );
+    per_start(out, "cs_lambda_billed_duration_seconds_total", &|t| t.billed_ms as f64 / 1000.0);
+    help(
+        out,
+        "cs_lambda_cpu_seconds_total",
+        "counter",
+        "CPU time of the function's processes during invocations (runtime mode).",
+    );
+    per_start(out, "cs_lambda_cpu_seconds_total", &|t| t.cpu_seconds);
+    help(
+        out,
+        "cs_lambda_estimated_cost_usd_total",
+        "counter",
+        "Estimated cost: Lambda request and compute plus the API Gateway request or message.",
+    );
+    per_start(out, "cs_lambda_estimated_cost_usd_total", &|t| t.cost_usd);
+    help(out, "cs_lambda_init_duration_seconds", "summary", "Init of new execution environments (cold starts).");
+    for (name, f) in functions {
+        if f.cold.count > 0 {
+            let _ = writeln!(out, "cs_lambda_init_duration_seconds_sum{{function=\"{name}\"}} {}", f.init_seconds);
+            let _ = writeln!(out, "cs_lambda_init_duration_seconds_count{{function=\"{name}\"}} {}", f.cold.count);
+        }
+    }
+    help(out, "cs_lambda_memory_size_megabytes", "gauge", "Configured memory (the manifest's).");
+    for (name, f) in functions {
+        let _ = writeln!(out, "cs_lambda_memory_size_megabytes{{function=\"{name}\"}} {}", f.memory_mb);
+    }
+    help(
+        out,
+        "cs_lambda_max_memory_used_megabytes",
+        "gauge",
+        "Peak resident memory of the function's processes (runtime mode).",
+    );
+    for (name, f) in functions.iter().filter(|(_, f)| f.max_memory_kb > 0) {
+        let _ = writeln!(
+            out,
+            "cs_lambda_max_memory_used_megabytes{{function=\"{name}\"}} {}",
+            f.max_memory_kb.div_ceil(1024)
+        );
+    }
+    help(out, "cs_lambda_emf_lines_total", "counter", "EMF lines the function's processes wrote (runtime mode).");
+    for (name, f) in functions.iter().filter(|(_, f)| f.emf_lines > 0) {
+        let _ = writeln!(out, "cs_lambda_emf_lines_total{{function=\"{name}\"}} {}", f.emf_lines);
     }
 }
 
@@ -120,5 +260,41 @@ mod tests {
         assert!(text.contains("cs_queue_records_failed_total{queue=\"notifications\"} 1"));
         assert!(text.contains("cs_queue_oldest_message_age_seconds{queue=\"notifications\"} 1.5"));
         assert!(text.contains("cs_queue_dlq_depth{queue=\"notifications\"} 2"));
+    }
+
+    #[test]
+    fn renders_each_functions_invocations_by_status_class_and_cold_start() {
+        use cs_platform::meter::Front;
+        let m = Metrics::default();
+        let mut i = Invocation {
+            function: "user-get",
+            route: "GET /users/{userId}",
+            status_class: "2xx",
+            cold_start: true,
+            duration: Duration::from_millis(3),
+            init: Some(Duration::from_millis(7)),
+            memory_mb: 128,
+            front: Front::HttpApi,
+        };
+        m.invocation(&i, Some(Duration::from_millis(1)), Some(20_000));
+        i.cold_start = false;
+        i.init = None;
+        m.invocation(&i, None, None);
+        m.invocation(&i, None, None);
+        let text = m.render();
+        for expected in [
+            "cs_lambda_invocations_total{function=\"user-get\",status_class=\"2xx\",cold_start=\"true\"} 1",
+            "cs_lambda_invocations_total{function=\"user-get\",status_class=\"2xx\",cold_start=\"false\"} 2",
+            "cs_lambda_duration_seconds_count{function=\"user-get\",cold_start=\"false\"} 2",
+            "cs_lambda_billed_duration_seconds_total{function=\"user-get\",cold_start=\"true\"} 0.01",
+            "cs_lambda_init_duration_seconds_count{function=\"user-get\"} 1",
+            "cs_lambda_memory_size_megabytes{function=\"user-get\"} 128",
+            "cs_lambda_max_memory_used_megabytes{function=\"user-get\"} 20",
+        ] {
+            assert!(text.contains(expected), "{expected} in\n{text}");
+        }
+        let stats = &m.functions()["user-get"];
+        assert_eq!(stats.warm.billed_ms, 6);
+        assert!(stats.warm.cost_usd > 2.0 * 1.2e-6);
     }
 }

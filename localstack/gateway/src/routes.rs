@@ -31,7 +31,7 @@ pub enum Match<'a> {
 }
 
 impl Route {
-    fn new(function: &str, method: &str, path: &str, auth: Auth) -> Self {
+    pub(crate) fn new(function: &str, method: &str, path: &str, auth: Auth) -> Self {
         let segments = path
             .split('/')
             .filter(|s| !s.is_empty())

@@ -138,13 +138,7 @@ impl Sockets {
     async fn invoke(&self, route: &str, event: Value) -> Option<lambda_http::Response<lambda_http::Body>> {
         let started = Instant::now();
         let function = self.routes.get(route)?;
-        let response = match crate::event::into_request(event) {
-            Ok(req) => function(req).await,
-            Err(err) => {
-                tracing::error!(error = ?err, route, "building the WebSocket event");
-                return None;
-            }
-        };
+        let response = function(event).await;
         self.metrics.request(&format!("WS {route}"), response.status().as_u16(), started.elapsed());
         Some(response)
     }
@@ -304,25 +298,7 @@ impl Sockets {
 
     /// A WebSocket event as API Gateway sends it to Lambda.
     fn event(&self, route: &str, kind: &str, id: &str, connected_at: DateTime<Utc>, ip: &str, agent: &str) -> Value {
-        let now = Utc::now();
-        json!({
-            "requestContext": {
-                "routeKey": route,
-                "eventType": kind,
-                "extendedRequestId": short_id(),
-                "requestTime": now.format("%d/%b/%Y:%H:%M:%S %z").to_string(),
-                "messageDirection": "IN",
-                "stage": "local",
-                "connectedAt": connected_at.timestamp_millis(),
-                "requestTimeEpoch": now.timestamp_millis(),
-                "identity": { "sourceIp": ip, "userAgent": agent },
-                "requestId": short_id(),
-                "domainName": "127.0.0.1",
-                "connectionId": id,
-                "apiId": "local",
-            },
-            "isBase64Encoded": false,
-        })
+        event(route, kind, id, connected_at, ip, agent)
     }
 
     /// `POST|GET|DELETE /@connections/{id}` (with or without a stage prefix).
@@ -362,6 +338,30 @@ impl Sockets {
             _ => status(StatusCode::METHOD_NOT_ALLOWED),
         }
     }
+}
+
+/// A WebSocket API event of `kind` (`CONNECT`, `MESSAGE`, `DISCONNECT`) on `route`, as AWS
+/// sends it (without headers or body, which the caller adds).
+pub(crate) fn event(route: &str, kind: &str, id: &str, connected_at: DateTime<Utc>, ip: &str, agent: &str) -> Value {
+    let now = Utc::now();
+    json!({
+        "requestContext": {
+            "routeKey": route,
+            "eventType": kind,
+            "extendedRequestId": short_id(),
+            "requestTime": now.format("%d/%b/%Y:%H:%M:%S %z").to_string(),
+            "messageDirection": "IN",
+            "stage": "local",
+            "connectedAt": connected_at.timestamp_millis(),
+            "requestTimeEpoch": now.timestamp_millis(),
+            "identity": { "sourceIp": ip, "userAgent": agent },
+            "requestId": short_id(),
+            "domainName": "127.0.0.1",
+            "connectionId": id,
+            "apiId": "local",
+        },
+        "isBase64Encoded": false,
+    })
 }
 
 fn status(code: StatusCode) -> Response {

@@ -46,24 +46,23 @@ pub struct Settings {
     pub access_token_ttl: Duration,
 }
 
-fn var(key: &str) -> Option<String> {
-    std::env::var(key).ok().filter(|v| !v.is_empty())
-}
-
-fn var_or(key: &str, default: &str) -> String {
-    var(key).unwrap_or_else(|| default.to_string())
-}
-
 impl Settings {
     pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_vars(|key| std::env::var(key).ok())
+    }
+
+    /// From variables looked up by `lookup` (an empty value counts as unset).
+    pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let var = |key: &str| lookup(key).filter(|v| !v.is_empty());
+        let var_or = |key: &str, default: &str| var(key).unwrap_or_else(|| default.to_string());
         let manifest = cs_manifest::Manifest::load()?;
         Ok(Settings {
             database_url: var("DATABASE_URL").context("DATABASE_URL is not set (locally: run `make services`)")?,
             pool_size: var("DATABASE_POOL_SIZE").and_then(|v| v.parse().ok()).unwrap_or(2),
             queue_prefix: var_or("QUEUE_PREFIX", ""),
-            relay_sqs_endpoint: None,
+            relay_sqs_endpoint: var("RELAY_SQS_ENDPOINT"),
             rate_limit_table: var_or("RATE_LIMIT_TABLE", "connectsphere-rate-limits"),
-            rate_limit_prefix: String::new(),
+            rate_limit_prefix: var_or("RATE_LIMIT_PREFIX", ""),
             rate_limit_clock: cs_aws::Clock::default(),
             media_bucket: var_or("MEDIA_BUCKET", "connectsphere-media"),
             item_files_bucket: var_or("ITEM_FILES_BUCKET", "connectsphere-item-files"),
@@ -83,5 +82,69 @@ impl Settings {
                 var("ACCESS_TOKEN_TTL_SECONDS").and_then(|v| v.parse().ok()).unwrap_or(900),
             ),
         })
+    }
+
+    /// The variables [`Settings::from_env`] reads back into these settings: what the local
+    /// gateway's runtime mode gives each function's process, so that a Lambda binary runs
+    /// with exactly the settings the in-process functions have. The rate-limit clock is the
+    /// one setting with no variable (tests that fix it run in-process).
+    pub fn to_env(&self) -> Vec<(&'static str, String)> {
+        let mut env = vec![
+            ("DATABASE_URL", self.database_url.clone()),
+            ("DATABASE_POOL_SIZE", self.pool_size.to_string()),
+            ("QUEUE_PREFIX", self.queue_prefix.clone()),
+            ("RATE_LIMIT_TABLE", self.rate_limit_table.clone()),
+            ("RATE_LIMIT_PREFIX", self.rate_limit_prefix.clone()),
+            ("MEDIA_BUCKET", self.media_bucket.clone()),
+            ("CONNECTIONS_TABLE", self.connections_table.clone()),
+            ("SMTP_URL", self.smtp_url.clone()),
+            ("MAIL_FROM", self.mail_from.clone()),
+            ("PUBLIC_URL", self.public_url.clone()),
+            ("JWT_ISSUER", self.jwt_issuer.clone()),
+            ("JWT_AUDIENCE", self.jwt_audience.clone()),
+            ("ACCESS_TOKEN_TTL_SECONDS", self.access_token_ttl.as_secs().to_string()),
+            ("RELAY_SQS_ENDPOINT", self.relay_sqs_endpoint.clone().unwrap_or_default()),
+            ("MEDIA_PUBLIC_ENDPOINT", self.media_public_endpoint.clone().unwrap_or_default()),
+            ("WEBSOCKET_API_ENDPOINT", self.websocket_endpoint.clone().unwrap_or_default()),
+        ];
+        match &self.jwt_key {
+            KeySource::Pem(pem) => env.push(("JWT_PRIVATE_KEY", pem.clone())),
+            KeySource::File(path) => {
+                env.push(("JWT_PRIVATE_KEY", String::new()));
+                env.push(("JWT_PRIVATE_KEY_FILE", path.display().to_string()));
+            }
+        }
+        env
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::panic)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    #[test]
+    fn settings_survive_the_trip_through_variables() {
+        let vars: HashMap<&str, &str> = [
+            ("DATABASE_URL", "postgres://x@127.0.0.1:5432/db"),
+            ("DATABASE_POOL_SIZE", "7"),
+            ("QUEUE_PREFIX", "t1-"),
+            ("RATE_LIMIT_PREFIX", "abc:"),
+            ("RELAY_SQS_ENDPOINT", "http://127.0.0.1:1"),
+            ("WEBSOCKET_API_ENDPOINT", "http://127.0.0.1:3001"),
+            ("JWT_PRIVATE_KEY_FILE", "/tmp/key.pem"),
+            ("ACCESS_TOKEN_TTL_SECONDS", "60"),
+        ]
+        .into();
+        let settings = Settings::from_vars(|k| vars.get(k).map(|v| v.to_string())).unwrap_or_else(|e| panic!("{e}"));
+        let env: HashMap<&str, String> = settings.to_env().into_iter().collect();
+        let again = Settings::from_vars(|k| env.get(k).cloned()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(format!("{settings:?}"), format!("{again:?}"));
+        assert_eq!(again.pool_size, 7);
+        assert_eq!(again.relay_sqs_endpoint.as_deref(), Some("http://127.0.0.1:1"));
+        assert_eq!(again.rate_limit_prefix, "abc:");
+        assert!(again.media_public_endpoint.is_none());
     }
 }
