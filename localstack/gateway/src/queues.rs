@@ -44,7 +44,14 @@ pub async fn poll(
     deliveries: Arc<Deliveries>,
     metrics: Arc<Metrics>,
 ) {
-    let client = queue.client().clone();
+    // A long poll waits on purpose: the request-path timeouts of the shared SDK config would
+    // cut it off, and a receive cut off after moto took the messages hides them for a whole
+    // visibility timeout.
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .operation_attempt_timeout(Duration::from_secs(10))
+        .operation_timeout(Duration::from_secs(20))
+        .build();
+    let client = aws_sdk_sqs::Client::from_conf(queue.client().config().to_builder().timeout_config(timeouts).build());
     let (url, arn) = loop {
         match source(&queue, &name).await {
             Ok(found) => break found,
