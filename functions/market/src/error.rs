@@ -39,17 +39,7 @@ pub enum MarketError {
     Unexpected(#[from] anyhow::Error),
 }
 
-impl From<tokio_postgres::Error> for MarketError {
-    fn from(e: tokio_postgres::Error) -> Self {
-        MarketError::Unexpected(e.into())
-    }
-}
-
-impl From<deadpool_postgres::PoolError> for MarketError {
-    fn from(e: deadpool_postgres::PoolError) -> Self {
-        MarketError::Unexpected(e.into())
-    }
-}
+cs_http::service_error!(MarketError);
 
 impl From<MarketError> for HttpError {
     fn from(err: MarketError) -> Self {

@@ -6,7 +6,7 @@ use chrono::Utc;
 use cs_events::DomainEvent;
 use cs_http::{
     json, json_body, no_content, optional_caller, parse_uuid, path_uuid, query_param, require_caller, Body, Cursor,
-    HttpError, Page, PageParams, Problem, Request, Response,
+    Page, PageParams, Problem, Request, Response,
 };
 use cs_readmodel::MediaView;
 use lambda_http::http::StatusCode;
@@ -22,9 +22,9 @@ use crate::{
     App, MarketError,
 };
 
-type Reply = Result<Response<Body>, HttpError>;
+type Reply = Result<Response<Body>, MarketError>;
 
-fn viewer(app: &App, req: &Request) -> Result<Option<Uuid>, HttpError> {
+fn viewer(app: &App, req: &Request) -> Result<Option<Uuid>, MarketError> {
     Ok(optional_caller(req, |token| app.tokens.verify(token).ok().and_then(|c| Uuid::parse_str(&c.sub).ok()))?)
 }
 
@@ -33,12 +33,12 @@ fn invalid(field: &str, message: impl Into<String>) -> MarketError {
 }
 
 /// Views of items, with their previews (one query for all of them).
-async fn item_views(app: &App, items: Vec<ItemRow>) -> Result<Vec<ItemView>, HttpError> {
+async fn item_views(app: &App, items: Vec<ItemRow>) -> Result<Vec<ItemView>, MarketError> {
     let ids: Vec<Uuid> = items.iter().filter_map(|i| i.preview_media_id).collect();
     let mut previews: HashMap<Uuid, MediaView> = HashMap::new();
     if !ids.is_empty() {
-        let client = app.db.get().await.map_err(MarketError::from)?;
-        for file in cs_readmodel::media_by_ids(&client, &ids).await.map_err(MarketError::from)? {
+        let client = app.db.get().await?;
+        for file in cs_readmodel::media_by_ids(&client, &ids).await? {
             // A preview is public; an item file never is, whatever was linked.
             if file.purpose != "item_file" {
                 previews.insert(file.id, cs_readmodel::media_view(&app.media, file).await?);
@@ -54,8 +54,8 @@ async fn item_views(app: &App, items: Vec<ItemRow>) -> Result<Vec<ItemView>, Htt
         .collect())
 }
 
-async fn item_view(app: &App, item: ItemRow) -> Result<ItemView, HttpError> {
-    item_views(app, vec![item]).await?.pop().ok_or_else(|| MarketError::ItemNotFound.into())
+async fn item_view(app: &App, item: ItemRow) -> Result<ItemView, MarketError> {
+    item_views(app, vec![item]).await?.pop().ok_or_else(|| MarketError::ItemNotFound)
 }
 
 /// The caller's ready upload `raw` with a purpose in `purposes`, else 422 naming `field`.
@@ -65,10 +65,10 @@ async fn own_upload(
     field: &str,
     raw: &str,
     purposes: &[&str],
-) -> Result<cs_readmodel::MediaFile, HttpError> {
+) -> Result<cs_readmodel::MediaFile, MarketError> {
     let id = parse_uuid(field, raw)?;
-    let client = app.db.get().await.map_err(MarketError::from)?;
-    match cs_readmodel::media_by_id(&client, id).await.map_err(MarketError::from)? {
+    let client = app.db.get().await?;
+    match cs_readmodel::media_by_id(&client, id).await? {
         Some(m) if m.owner_id == me && m.status == "ready" && purposes.contains(&m.purpose.as_str()) => Ok(m),
         _ => Err(invalid(
             field,
@@ -76,8 +76,7 @@ async fn own_upload(
                 "{field} must be one of your uploads that is ready, uploaded with purpose {}",
                 purposes.join(" or ")
             ),
-        )
-        .into()),
+        )),
     }
 }
 
@@ -105,7 +104,7 @@ pub async fn create_item(app: &App, req: Request) -> Reply {
     let status = match body.status.as_deref() {
         None | Some("active") => ItemStatus::Active,
         Some("draft") => ItemStatus::Draft,
-        Some(_) => return Err(invalid("status", "status must be draft or active").into()),
+        Some(_) => return Err(invalid("status", "status must be draft or active")),
     };
     let file = own_upload(app, me.id, "fileMediaId", &body.file_media_id, &["item_file"]).await?;
     let preview = match &body.preview_media_id {
@@ -113,7 +112,7 @@ pub async fn create_item(app: &App, req: Request) -> Reply {
         None => None,
     };
     let id = Uuid::now_v7();
-    let client = app.db.get().await.map_err(MarketError::from)?;
+    let client = app.db.get().await?;
     repo::insert_item(
         &client,
         &repo::NewItem {
@@ -131,9 +130,8 @@ pub async fn create_item(app: &App, req: Request) -> Reply {
             preview_media_id: preview,
         },
     )
-    .await
-    .map_err(MarketError::from)?;
-    let item = repo::item(&client, id).await.map_err(MarketError::from)?.ok_or(MarketError::ItemNotFound)?;
+    .await?;
+    let item = repo::item(&client, id).await?.ok_or(MarketError::ItemNotFound)?;
     drop(client);
     json(StatusCode::CREATED, &item_view(app, item).await?)
 }
@@ -191,8 +189,8 @@ pub async fn list_items(app: &App, req: Request) -> Reply {
         max_cents: price_param(&req, "maxPrice")?,
         currency: query_param(&req, "currency").filter(|v| !v.is_empty()),
     };
-    let client = app.db.get().await.map_err(MarketError::from)?;
-    let rows = repo::list_items(&client, &filter, sort, &params).await.map_err(MarketError::from)?;
+    let client = app.db.get().await?;
+    let rows = repo::list_items(&client, &filter, sort, &params).await?;
     drop(client);
     let page = Page::from_rows(rows, &params, |i| match sort {
         repo::Sort::Newest => Cursor { at: i.created_at, id: i.id },
@@ -203,11 +201,11 @@ pub async fn list_items(app: &App, req: Request) -> Reply {
 }
 
 /// The item as `viewer` may see it: drafts and archived items are their seller's alone.
-async fn visible_item(app: &App, viewer: Option<Uuid>, id: Uuid) -> Result<ItemRow, HttpError> {
-    let client = app.db.get().await.map_err(MarketError::from)?;
-    match repo::item(&client, id).await.map_err(MarketError::from)? {
+async fn visible_item(app: &App, viewer: Option<Uuid>, id: Uuid) -> Result<ItemRow, MarketError> {
+    let client = app.db.get().await?;
+    match repo::item(&client, id).await? {
         Some(i) if i.status == "active" || viewer == Some(i.seller.id) => Ok(i),
-        _ => Err(MarketError::ItemNotFound.into()),
+        _ => Err(MarketError::ItemNotFound),
     }
 }
 
@@ -225,10 +223,10 @@ pub async fn get_item(app: &App, req: Request) -> Reply {
 }
 
 /// The item, which must be the caller's (404 if it is not visible to them, 403 if not theirs).
-async fn own_item(app: &App, me: Uuid, id: Uuid) -> Result<ItemRow, HttpError> {
+async fn own_item(app: &App, me: Uuid, id: Uuid) -> Result<ItemRow, MarketError> {
     let item = visible_item(app, Some(me), id).await?;
     if item.seller.id != me {
-        return Err(MarketError::NotSeller.into());
+        return Err(MarketError::NotSeller);
     }
     Ok(item)
 }
@@ -249,7 +247,7 @@ pub async fn update_item(app: &App, req: Request) -> Reply {
     let body: PatchItemBody = json_body(&req)?;
     let item = own_item(app, me.id, id).await?;
     if item.status == "archived" {
-        return Err(MarketError::ItemArchived.into());
+        return Err(MarketError::ItemArchived);
     }
     let title = match &body.title {
         Some(t) => text("title", t, MAX_TITLE_CHARS, true)?,
@@ -280,7 +278,7 @@ pub async fn update_item(app: &App, req: Request) -> Reply {
         Some(None) => None,
         Some(Some(raw)) => Some(own_upload(app, me.id, "previewMediaId", raw, PREVIEW_PURPOSES).await?.id),
     };
-    let client = app.db.get().await.map_err(MarketError::from)?;
+    let client = app.db.get().await?;
     let update = repo::ItemUpdate {
         title: &title,
         description: &description,
@@ -289,8 +287,8 @@ pub async fn update_item(app: &App, req: Request) -> Reply {
         copies,
         status: &status,
     };
-    repo::update_item(&client, id, &update).await.map_err(MarketError::from)?;
-    let item = repo::item(&client, id).await.map_err(MarketError::from)?.ok_or(MarketError::ItemNotFound)?;
+    repo::update_item(&client, id, &update).await?;
+    let item = repo::item(&client, id).await?.ok_or(MarketError::ItemNotFound)?;
     drop(client);
     json(StatusCode::OK, &item_view(app, item).await?)
 }
@@ -307,30 +305,30 @@ pub async fn archive_item(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
     let id = path_uuid(&req, "id")?;
     own_item(app, me.id, id).await?;
-    let client = app.db.get().await.map_err(MarketError::from)?;
-    repo::archive_item(&client, id).await.map_err(MarketError::from)?;
+    let client = app.db.get().await?;
+    repo::archive_item(&client, id).await?;
     no_content()
 }
 
 // ---- orders -------------------------------------------------------------------------------
 
-async fn order_views(app: &App, orders: Vec<OrderRow>) -> Result<Vec<OrderView>, HttpError> {
+async fn order_views(app: &App, orders: Vec<OrderRow>) -> Result<Vec<OrderView>, MarketError> {
     let ids: Vec<Uuid> = orders.iter().map(|o| o.id).collect();
-    let client = app.db.get().await.map_err(MarketError::from)?;
-    let history = repo::history(&client, &ids).await.map_err(MarketError::from)?;
+    let client = app.db.get().await?;
+    let history = repo::history(&client, &ids).await?;
     Ok(orders.into_iter().map(|o| OrderView::new(o, history.clone())).collect())
 }
 
-async fn order_view(app: &App, order: OrderRow) -> Result<OrderView, HttpError> {
-    order_views(app, vec![order]).await?.pop().ok_or_else(|| MarketError::OrderNotFound.into())
+async fn order_view(app: &App, order: OrderRow) -> Result<OrderView, MarketError> {
+    order_views(app, vec![order]).await?.pop().ok_or_else(|| MarketError::OrderNotFound)
 }
 
 /// The order, if the caller is its buyer or seller; 404 for anyone else.
-async fn party_order(app: &App, me: Uuid, id: Uuid) -> Result<OrderRow, HttpError> {
-    let client = app.db.get().await.map_err(MarketError::from)?;
+async fn party_order(app: &App, me: Uuid, id: Uuid) -> Result<OrderRow, MarketError> {
+    let client = app.db.get().await?;
     match repo::order(&client, id).await? {
         Some(o) if o.buyer.id == me || o.seller.id == me => Ok(o),
-        _ => Err(MarketError::OrderNotFound.into()),
+        _ => Err(MarketError::OrderNotFound),
     }
 }
 
@@ -345,7 +343,7 @@ fn idempotency_key(req: &Request) -> Result<String, MarketError> {
 /// The answer to a key already used: the same order for the same item, else 422.
 async fn replay(app: &App, existing: OrderRow, item: Uuid) -> Reply {
     if existing.item_id != item {
-        return Err(MarketError::IdempotencyKeyReused.into());
+        return Err(MarketError::IdempotencyKeyReused);
     }
     json(StatusCode::CREATED, &order_view(app, existing).await?)
 }
@@ -372,26 +370,26 @@ pub async fn create_order(app: &App, req: Request) -> Reply {
     let key = idempotency_key(&req)?;
     let body: NewOrderBody = json_body(&req)?;
     let item_id = parse_uuid("itemId", &body.item_id)?;
-    let mut client = app.db.get().await.map_err(MarketError::from)?;
+    let mut client = app.db.get().await?;
     if let Some(existing) = repo::order_by_key(&client, me.id, &key).await? {
         drop(client);
         return replay(app, existing, item_id).await;
     }
-    let item = repo::item(&client, item_id).await.map_err(MarketError::from)?;
+    let item = repo::item(&client, item_id).await?;
     let item = match item {
         Some(i) if i.status == "active" || i.seller.id == me.id => i,
-        Some(_) => return Err(MarketError::ItemNotAvailable.into()),
-        None => return Err(MarketError::ItemNotFound.into()),
+        Some(_) => return Err(MarketError::ItemNotAvailable),
+        None => return Err(MarketError::ItemNotFound),
     };
     if item.seller.id == me.id {
-        return Err(MarketError::CannotBuyOwnItem.into());
+        return Err(MarketError::CannotBuyOwnItem);
     }
     if item.status != "active" {
-        return Err(MarketError::ItemNotAvailable.into());
+        return Err(MarketError::ItemNotAvailable);
     }
     let id = Uuid::now_v7();
     let limited = item.copies_left.is_some();
-    let tx = client.transaction().await.map_err(MarketError::from)?;
+    let tx = client.transaction().await?;
     let new = repo::NewOrder {
         id,
         item: item_id,
@@ -419,19 +417,19 @@ pub async fn create_order(app: &App, req: Request) -> Reply {
                     drop(client);
                     replay(app, existing, item_id).await
                 }
-                None => Err(MarketError::AlreadyPurchased.into()),
+                None => Err(MarketError::AlreadyPurchased),
             };
         }
-        Err(err) => return Err(MarketError::from(err).into()),
+        Err(err) => return Err(MarketError::from(err)),
     }
-    if limited && !repo::reserve_copy(&tx, item_id).await.map_err(MarketError::from)? {
-        return Err(MarketError::ItemNotAvailable.into());
+    if limited && !repo::reserve_copy(&tx, item_id).await? {
+        return Err(MarketError::ItemNotAvailable);
     }
-    repo::add_history(&tx, id, OrderStatus::Pending, Some("ordered")).await.map_err(MarketError::from)?;
+    repo::add_history(&tx, id, OrderStatus::Pending, Some("ordered")).await?;
     let event =
         DomainEvent::OrderCreated { order_id: id, item_id, seller_id: item.seller.id, buyer_id: me.id }.into_event();
     let outbox = cs_events::emit(&tx, &event).await?;
-    tx.commit().await.map_err(MarketError::from)?;
+    tx.commit().await?;
     drop(client);
     app.relay.publish(&outbox).await;
     // The payment consumer creates the payment; trying at once usually saves the buyer the
@@ -439,7 +437,7 @@ pub async fn create_order(app: &App, req: Request) -> Reply {
     if let Err(err) = saga::ensure_payment(app, id).await {
         tracing::warn!(order = %id, error = format!("{err:#}"), "payment left to the consumer");
     }
-    let client = app.db.get().await.map_err(MarketError::from)?;
+    let client = app.db.get().await?;
     let order = repo::order(&client, id).await?.ok_or(MarketError::OrderNotFound)?;
     drop(client);
     json(StatusCode::CREATED, &order_view(app, order).await?)
@@ -493,7 +491,7 @@ pub async fn list_orders(app: &App, req: Request) -> Reply {
                 .as_str(),
         ),
     };
-    let client = app.db.get().await.map_err(MarketError::from)?;
+    let client = app.db.get().await?;
     let rows = repo::list_orders(&client, me.id, as_seller, status, &params).await?;
     drop(client);
     let page = Page::from_rows(rows, &params, |o| Cursor { at: o.created_at, id: o.id });
@@ -512,17 +510,17 @@ pub async fn list_orders(app: &App, req: Request) -> Reply {
 pub async fn cancel_order(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
     let id = path_uuid(&req, "id")?;
-    let mut client = app.db.get().await.map_err(MarketError::from)?;
-    let tx = client.transaction().await.map_err(MarketError::from)?;
+    let mut client = app.db.get().await?;
+    let tx = client.transaction().await?;
     let order = match repo::lock_order(&tx, id).await? {
         Some(o) if o.buyer.id == me.id => o,
-        Some(o) if o.seller.id == me.id => return Err(MarketError::NotBuyer.into()),
-        _ => return Err(MarketError::OrderNotFound.into()),
+        Some(o) if o.seller.id == me.id => return Err(MarketError::NotBuyer),
+        _ => return Err(MarketError::OrderNotFound),
     };
     if !saga::cancel(&tx, &order, "cancelled by the buyer").await? {
-        return Err(MarketError::InvalidTransition { from: order.status.as_str(), to: "cancelled" }.into());
+        return Err(MarketError::InvalidTransition { from: order.status.as_str(), to: "cancelled" });
     }
-    tx.commit().await.map_err(MarketError::from)?;
+    tx.commit().await?;
     let order = repo::order(&client, id).await?.ok_or(MarketError::OrderNotFound)?;
     drop(client);
     json(StatusCode::OK, &order_view(app, order).await?)
@@ -551,30 +549,30 @@ pub async fn refund_order(app: &App, req: Request) -> Reply {
         Some(r) => text("reason", r, 500, false)?,
         None => String::new(),
     };
-    let mut client = app.db.get().await.map_err(MarketError::from)?;
-    let tx = client.transaction().await.map_err(MarketError::from)?;
+    let mut client = app.db.get().await?;
+    let tx = client.transaction().await?;
     let order = match repo::lock_order(&tx, id).await? {
         Some(o) if o.seller.id == me.id => o,
-        Some(o) if o.buyer.id == me.id => return Err(MarketError::NotSeller.into()),
-        _ => return Err(MarketError::OrderNotFound.into()),
+        Some(o) if o.buyer.id == me.id => return Err(MarketError::NotSeller),
+        _ => return Err(MarketError::OrderNotFound),
     };
     let payment_id = match (&order.payment_id, order.status.refundable()) {
         (Some(p), true) => p.clone(),
-        _ => return Err(MarketError::InvalidTransition { from: order.status.as_str(), to: "refunded" }.into()),
+        _ => return Err(MarketError::InvalidTransition { from: order.status.as_str(), to: "refunded" }),
     };
     let mut outbox = Vec::new();
     if order.refund_requested_at.is_none() {
-        repo::mark_refund_requested(&tx, id).await.map_err(MarketError::from)?;
+        repo::mark_refund_requested(&tx, id).await?;
         let note = if reason.is_empty() {
             "refund requested by the seller".to_string()
         } else {
             format!("refund requested by the seller: {reason}")
         };
-        repo::add_history(&tx, id, order.status, Some(&note)).await.map_err(MarketError::from)?;
+        repo::add_history(&tx, id, order.status, Some(&note)).await?;
         let event = DomainEvent::RefundRequested { order_id: id, payment_id, requested_by: Some(me.id) };
         outbox = cs_events::emit(&tx, &event.into_event()).await?;
     }
-    tx.commit().await.map_err(MarketError::from)?;
+    tx.commit().await?;
     app.relay.publish(&outbox).await;
     let order = repo::order(&client, id).await?.ok_or(MarketError::OrderNotFound)?;
     drop(client);
@@ -592,9 +590,9 @@ pub async fn refund_order(app: &App, req: Request) -> Reply {
 pub async fn download(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
     let id = path_uuid(&req, "id")?;
-    let mut client = app.db.get().await.map_err(MarketError::from)?;
-    let tx = client.transaction().await.map_err(MarketError::from)?;
-    let Some((left, was)) = repo::take_download(&tx, id, me.id).await.map_err(MarketError::from)? else {
+    let mut client = app.db.get().await?;
+    let tx = client.transaction().await?;
+    let Some((left, was)) = repo::take_download(&tx, id, me.id).await? else {
         drop(tx);
         return Err(match repo::order(&client, id).await? {
             Some(o) if o.buyer.id == me.id => {
@@ -606,16 +604,15 @@ pub async fn download(app: &App, req: Request) -> Reply {
                 }
             }
             _ => MarketError::OrderNotFound,
-        }
-        .into());
+        });
     };
     if was == OrderStatus::Shipped.as_str() {
-        repo::add_history(&tx, id, OrderStatus::Completed, Some("downloaded")).await.map_err(MarketError::from)?;
+        repo::add_history(&tx, id, OrderStatus::Completed, Some("downloaded")).await?;
     }
     let order = repo::order(&tx, id).await?.ok_or(MarketError::OrderNotFound)?;
     let ttl = app.config.download_url_ttl;
     let url = app.files.presign_download(&order.file_key, &order.file_name, ttl).await?;
-    tx.commit().await.map_err(MarketError::from)?;
+    tx.commit().await?;
     let expires_at = Utc::now() + chrono::Duration::from_std(ttl).map_err(anyhow::Error::from)?;
     json(StatusCode::OK, &DownloadView { url, expires_at, downloads_left: left })
 }
