@@ -630,3 +630,40 @@ async fn items_are_checked_listed_filtered_and_archived() {
     assert_problem(app.get(&format!("/items/{cheap_id}"), None).await, 404, "item_not_found", None).await;
     assert_problem(order(&app, &other, cheap_id, "k2").await, 409, "item_not_available", None).await;
 }
+
+/// A request that holds its connection must not wait for a second one from the same pool to
+/// publish its events: with two connections, concurrent webhooks would each hold one and wait
+/// for the other until they timed out.
+#[tokio::test]
+async fn concurrent_webhooks_on_a_two_connection_pool_all_answer() {
+    let app = TestApp::spawn_with(|c| c.platform.pool_size = 2).await;
+    let seller = app.register("seller").await;
+    let item = create_item(&app, &seller, json!({})).await;
+    let item = item["id"].as_str().unwrap();
+    let mut orders = Vec::new();
+    for _ in 0..6 {
+        let buyer = app.register("buyer").await;
+        let o = new_order(&app, &buyer, item).await;
+        let id = o["id"].as_str().unwrap().to_string();
+        checkout_url(&app, &buyer, &id).await;
+        orders.push((buyer, get_order(&app, &seller, &id).await));
+    }
+    let answers = futures::future::join_all(orders.iter().map(|(_, o)| {
+        let body = json!({
+            "id": format!("evt_pool_{}", uuid::Uuid::new_v4().simple()),
+            "type": "payment.succeeded",
+            "created": chrono::Utc::now().timestamp(),
+            "data": { "paymentId": o["payment"]["id"], "orderId": o["id"], "amount": o["amount"] },
+        })
+        .to_string();
+        let header = market::signature::header(&[&secret()], chrono::Utc::now().timestamp(), body.as_bytes());
+        app.http.post(format!("{}/payments/webhook", app.url)).header("payment-signature", header).body(body).send()
+    }))
+    .await;
+    for answer in answers {
+        assert_eq!(answer.unwrap().status(), 200);
+    }
+    for (buyer, o) in &orders {
+        until_status(&app, buyer, o["id"].as_str().unwrap(), "shipped").await;
+    }
+}

@@ -90,7 +90,7 @@ pub async fn deliver(app: &App, sent: &Sent, origin: Option<&str>) {
     }
     if let Err(err) = push_and_notify(app, &sent.message, &sent.members).await {
         tracing::warn!(message = %sent.message.id, error = format!("{err:#}"), "delivery left to the chat queue");
-        app.relay.publish(&sent.owed).await;
+        app.relay.publish_now(&sent.owed).await;
     }
 }
 
@@ -118,7 +118,7 @@ async fn push_and_notify(app: &App, message: &MessageView, members: &[Uuid]) -> 
     }
     cs_events::handled_in_process(&tx, message.id).await?;
     tx.commit().await?;
-    app.relay.publish(&outbox).await;
+    app.relay.publish(&mut client, &outbox).await;
     Ok(())
 }
 

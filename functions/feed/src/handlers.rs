@@ -109,7 +109,7 @@ pub async fn create_post(app: &App, req: Request) -> Reply {
         cs_events::emit(&tx, &DomainEvent::PostCreated { post_id: id, author_id: me.id }.into_event()).await?;
     outbox.extend(mention_events(&tx, &content, me.id, id, None).await?);
     tx.commit().await?;
-    app.relay.publish(&outbox).await;
+    app.relay.publish(&mut client, &outbox).await;
     json(StatusCode::CREATED, &post_view(app, Some(me.id), id).await?)
 }
 
@@ -196,7 +196,7 @@ pub async fn like(app: &App, req: Request) -> Reply {
         Vec::new()
     };
     tx.commit().await?;
-    app.relay.publish(&outbox).await;
+    app.relay.publish(&mut client, &outbox).await;
     like_state(app, me.id, id).await
 }
 
@@ -244,7 +244,7 @@ pub async fn create_comment(app: &App, req: Request) -> Reply {
     }
     outbox.extend(mention_events(&tx, &content, me.id, post, Some(id)).await?);
     tx.commit().await?;
-    app.relay.publish(&outbox).await;
+    app.relay.publish(&mut client, &outbox).await;
     let client = app.db.get().await?;
     let comment = repo::comment(&client, id).await?.ok_or(FeedError::CommentNotFound)?;
     json(StatusCode::CREATED, &CommentView::from(comment))

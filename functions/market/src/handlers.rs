@@ -430,8 +430,8 @@ pub async fn create_order(app: &App, req: Request) -> Reply {
         DomainEvent::OrderCreated { order_id: id, item_id, seller_id: item.seller.id, buyer_id: me.id }.into_event();
     let outbox = cs_events::emit(&tx, &event).await?;
     tx.commit().await?;
+    app.relay.publish(&mut client, &outbox).await;
     drop(client);
-    app.relay.publish(&outbox).await;
     // The payment consumer creates the payment; trying at once usually saves the buyer the
     // wait. Both use the order id as the provider's idempotency key.
     if let Err(err) = saga::ensure_payment(app, id).await {
@@ -573,7 +573,7 @@ pub async fn refund_order(app: &App, req: Request) -> Reply {
         outbox = cs_events::emit(&tx, &event.into_event()).await?;
     }
     tx.commit().await?;
-    app.relay.publish(&outbox).await;
+    app.relay.publish(&mut client, &outbox).await;
     let order = repo::order(&client, id).await?.ok_or(MarketError::OrderNotFound)?;
     drop(client);
     json(StatusCode::OK, &order_view(app, order).await?)

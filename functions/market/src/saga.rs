@@ -47,8 +47,8 @@ pub async fn cancel(tx: &impl GenericClient, order: &OrderRow, reason: &str) -> 
 /// provider's idempotency key, so a repeat, or a race with the request that created the
 /// order, gives the same payment).
 pub async fn ensure_payment(app: &App, order_id: Uuid) -> anyhow::Result<()> {
-    let client = app.db.get().await?;
-    let Some(order) = repo::order(&client, order_id).await? else { return Ok(()) };
+    // No connection is held across the provider's answer.
+    let Some(order) = repo::order(&app.db.get().await?, order_id).await? else { return Ok(()) };
     if order.status != OrderStatus::Pending || order.payment_id.is_some() {
         return Ok(());
     }
@@ -62,7 +62,7 @@ pub async fn ensure_payment(app: &App, order_id: Uuid) -> anyhow::Result<()> {
             webhook_url: app.config.webhook_url.clone(),
         })
         .await?;
-    repo::set_payment(&client, order_id, app.provider.name(), &payment.id, &payment.checkout_url).await?;
+    repo::set_payment(&app.db.get().await?, order_id, app.provider.name(), &payment.id, &payment.checkout_url).await?;
     Ok(())
 }
 
@@ -111,7 +111,7 @@ async fn fulfil(app: &App, event: Event) -> anyhow::Result<()> {
         tracing::info!(%order_id, status = order.status.as_str(), "order.paid ignored: not a paid order any more");
     }
     tx.commit().await?;
-    app.relay.publish(&outbox).await;
+    app.relay.publish(&mut client, &outbox).await;
     Ok(())
 }
 

@@ -147,6 +147,6 @@ pub async fn apply(app: &App, e: &ProviderEvent) -> Result<String, MarketError> 
     }
     repo::event_outcome(&tx, &e.id, &outcome).await?;
     tx.commit().await?;
-    app.relay.publish(&outbox).await;
+    app.relay.publish(&mut client, &outbox).await;
     Ok(outcome)
 }

@@ -229,7 +229,7 @@ pub async fn follow(app: &App, req: Request) -> Reply {
         Vec::new()
     };
     tx.commit().await?;
-    app.relay.publish(&outbox).await;
+    app.relay.publish(&mut client, &outbox).await;
     no_content()
 }
 
@@ -257,7 +257,7 @@ pub async fn unfollow(app: &App, req: Request) -> Reply {
         Vec::new()
     };
     tx.commit().await?;
-    app.relay.publish(&outbox).await;
+    app.relay.publish(&mut client, &outbox).await;
     no_content()
 }
 

@@ -1,7 +1,7 @@
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use async_trait::async_trait;
-use cs_db::{Pool, ToSql};
+use cs_db::{Client, Pool, ToSql};
 
 /// The queue port: SQS in AWS and against the emulator.
 #[async_trait]
@@ -33,23 +33,39 @@ impl Relay {
         Relay { db, queue }
     }
 
-    /// Right after the commit that wrote them: sends these outbox rows now, for at most
-    /// [`PUBLISH_BUDGET`]. A failure or a slow queue is logged, not returned: the rows stay
-    /// unsent and the sweep sends them, so the caller's request, already committed, answers
-    /// at once.
-    pub async fn publish(&self, ids: &[i64]) {
+    /// Right after the commit that wrote them: sends these outbox rows now, on the caller's
+    /// connection (a second one from the same pool would be a wait that can deadlock: every
+    /// request holding one and waiting for another), for at most [`PUBLISH_BUDGET`]. A failure or
+    /// a slow queue is logged, not returned: the rows stay unsent and the sweep sends them, so
+    /// the caller's request, already committed, answers at once.
+    pub async fn publish(&self, client: &mut Client, ids: &[i64]) {
         if ids.is_empty() {
             return;
         }
         let sql = "SELECT id, queue, body::text FROM outbox
                    WHERE id = ANY($1) AND published_at IS NULL
                    ORDER BY id FOR UPDATE SKIP LOCKED";
-        match self.deliver(sql, &[&ids], Some(PUBLISH_BUDGET)).await {
+        match self.deliver(client, sql, &[&ids], Some(PUBLISH_BUDGET)).await {
             Ok(report) if report.failed > 0 => {
                 tracing::warn!(failed = report.failed, "events left in the outbox for the sweep")
             }
             Ok(_) => {}
             Err(err) => tracing::warn!(error = ?err, "events left in the outbox for the sweep"),
+        }
+    }
+
+    /// [`publish`](Self::publish) for a caller that holds no connection: takes one from the
+    /// pool, waiting for it within the same budget.
+    pub async fn publish_now(&self, ids: &[i64]) {
+        if ids.is_empty() {
+            return;
+        }
+        match tokio::time::timeout(PUBLISH_BUDGET, self.db.get()).await {
+            Ok(Ok(mut client)) => self.publish(&mut client, ids).await,
+            Ok(Err(err)) => tracing::warn!(error = ?err, "events left in the outbox for the sweep"),
+            Err(_) => {
+                tracing::warn!("no connection within the publish budget: events left in the outbox for the sweep")
+            }
         }
     }
 
@@ -59,8 +75,8 @@ impl Relay {
         let sql = "SELECT id, queue, body::text FROM outbox
                    WHERE published_at IS NULL AND created_at <= now() - make_interval(secs => $1)
                    ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED";
-        let report = self.deliver(sql, &[&min_age.as_secs_f64(), &limit], None).await?;
-        let client = self.db.get().await?;
+        let mut client = self.db.get().await?;
+        let report = self.deliver(&mut client, sql, &[&min_age.as_secs_f64(), &limit], None).await?;
         client
             .batch_execute(
                 "DELETE FROM outbox WHERE published_at < now() - interval '7 days';
@@ -74,12 +90,12 @@ impl Relay {
     /// given), and records what was sent and what failed, in one transaction.
     async fn deliver(
         &self,
+        client: &mut Client,
         select: &str,
         params: &[&(dyn ToSql + Sync)],
         budget: Option<Duration>,
     ) -> anyhow::Result<SweepReport> {
         let deadline = budget.map(|b| tokio::time::Instant::now() + b);
-        let mut client = self.db.get().await?;
         let tx = client.transaction().await?;
         let rows = tx.query(select, params).await?;
         let mut by_queue: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();

@@ -184,7 +184,7 @@ async fn main() -> anyhow::Result<()> {
                 let tx = client.transaction().await?;
                 let outbox = cs_events::emit(&tx, &like(ids[base + i], ids[base + END_TO_END + i])).await?;
                 tx.commit().await?;
-                relay.publish(&outbox).await;
+                relay.publish(&mut client, &outbox).await;
             }
             Ok::<_, anyhow::Error>(())
         }));
