@@ -30,14 +30,18 @@ async fn item_file(app: &TestApp, who: &TestUser) -> String {
         .await;
     assert_eq!(res.status(), 201);
     let ticket: Value = res.json().await.unwrap();
-    let put = app
+    let url = ticket["uploadUrl"].as_str().unwrap();
+    assert!(url.starts_with(&app.url), "the browser uploads through the gateway's origin: {url}");
+    let preflight = app
         .http
-        .put(ticket["uploadUrl"].as_str().unwrap())
-        .header("content-type", "application/pdf")
-        .body(PDF.to_vec())
+        .request(Method::OPTIONS, url)
+        .header("origin", "http://localhost:5173")
+        .header("access-control-request-method", "PUT")
         .send()
         .await
         .unwrap();
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "http://localhost:5173");
+    let put = app.http.put(url).header("content-type", "application/pdf").body(PDF.to_vec()).send().await.unwrap();
     assert!(put.status().is_success(), "PUT {}", put.status());
     let id = ticket["mediaId"].as_str().unwrap().to_string();
     let m: Value = eventually(20, || async {
@@ -466,7 +470,11 @@ async fn downloads_are_limited_and_their_links_expire() {
         assert_eq!(expires, Some("1"), "{link}");
         assert!(link.contains("response-content-disposition=attachment"), "{link}");
     }
-    assert_eq!(app.http.get(&links[0]).send().await.unwrap().bytes().await.unwrap().to_vec(), PDF);
+    assert!(links[0].starts_with(&app.url), "the browser downloads through the gateway's origin: {}", links[0]);
+    let file = app.http.get(&links[0]).send().await.unwrap();
+    let saved_as = file.headers()["content-disposition"].to_str().unwrap().to_string();
+    assert!(saved_as.starts_with("attachment; filename="), "{saved_as}");
+    assert_eq!(file.bytes().await.unwrap().to_vec(), PDF);
     assert_problem(
         app.get(&format!("/orders/{id}/download"), Some(&buyer.access)).await,
         409,

@@ -90,7 +90,9 @@ impl Gateway {
         )?);
         let authorizer = Authorizer::from_jwks(&jwks, &manifest.http.jwt_issuer, &manifest.http.jwt_audience)?;
         let s3_proxy = match (&config.platform.media_public_endpoint, std::env::var("AWS_ENDPOINT_URL")) {
-            (Some(_), Ok(upstream)) => Some(S3Proxy::new(&config.platform.media_bucket, upstream)),
+            (Some(_), Ok(upstream)) => {
+                Some(S3Proxy::new(&[&config.platform.media_bucket, &config.platform.item_files_bucket], upstream))
+            }
             _ => None,
         };
         let timeouts = manifest

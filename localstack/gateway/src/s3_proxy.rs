@@ -1,5 +1,6 @@
-//! The emulator's S3 under `/<bucket>/` on the gateway's own origin: moto's S3 answers a
-//! CORS preflight 403, so a browser cannot PUT to it directly.
+//! The emulator's S3 under `/<bucket>/` on the gateway's own origin, for the media bucket and
+//! the marketplace's private item files: moto's S3 answers a CORS preflight 403, so a browser
+//! cannot PUT to it directly.
 
 use axum::{
     body::{to_bytes, Body as AxumBody},
@@ -9,18 +10,19 @@ use axum::{
 use http::StatusCode;
 
 pub struct S3Proxy {
-    prefix: String,
+    prefixes: Vec<String>,
     upstream: String,
     client: reqwest::Client,
 }
 
 impl S3Proxy {
-    pub fn new(bucket: &str, upstream: String) -> Self {
-        S3Proxy { prefix: format!("/{bucket}/"), upstream, client: reqwest::Client::new() }
+    pub fn new(buckets: &[&str], upstream: String) -> Self {
+        let prefixes = buckets.iter().map(|b| format!("/{b}/")).collect();
+        S3Proxy { prefixes, upstream, client: reqwest::Client::new() }
     }
 
     pub fn handles(&self, path: &str) -> bool {
-        path.starts_with(&self.prefix)
+        self.prefixes.iter().any(|p| path.starts_with(p))
     }
 
     /// Forwards a (presigned) S3 request to the emulator, as browsers would send it to S3.
@@ -47,7 +49,12 @@ impl S3Proxy {
         let Ok(bytes) = res.bytes().await else { return failed(StatusCode::BAD_GATEWAY) };
         let mut out = Response::new(AxumBody::from(bytes));
         *out.status_mut() = status;
-        for name in [http::header::CONTENT_TYPE, http::header::ETAG, http::header::LAST_MODIFIED] {
+        for name in [
+            http::header::CONTENT_TYPE,
+            http::header::CONTENT_DISPOSITION,
+            http::header::ETAG,
+            http::header::LAST_MODIFIED,
+        ] {
             if let Some(v) = headers.get(&name) {
                 out.headers_mut().insert(name, v.clone());
             }

@@ -50,8 +50,13 @@ impl S3Store {
     }
 
     /// A bucket no CDN fronts: reads are always presigned GETs that expire.
-    pub fn private(config: &aws_config::SdkConfig, bucket: impl Into<String>) -> Self {
-        S3Store { client: client(config, None), presigner: client(config, None), bucket: bucket.into(), cdn_url: None }
+    pub fn private(config: &aws_config::SdkConfig, bucket: impl Into<String>, public_endpoint: Option<&str>) -> Self {
+        S3Store {
+            client: client(config, None),
+            presigner: client(config, public_endpoint),
+            bucket: bucket.into(),
+            cdn_url: None,
+        }
     }
 
     /// A presigned GET that makes the browser save the object as `file_name`.

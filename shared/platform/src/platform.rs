@@ -72,9 +72,9 @@ impl Platform {
     }
 
     /// The private bucket of files sold in the marketplace: presigned URLs only, never the
-    /// CDN. Locally its URLs point at the emulator itself.
+    /// CDN. Locally its URLs, like the media bucket's, go through the gateway's S3 proxy.
     pub fn item_files_store(&self) -> S3Store {
-        S3Store::private(&self.aws, &self.settings.item_files_bucket)
+        S3Store::private(&self.aws, &self.settings.item_files_bucket, self.settings.media_public_endpoint.as_deref())
     }
 
     /// The WebSocket connections and the push to them, where a WebSocket API is configured.
