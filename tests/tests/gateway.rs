@@ -107,3 +107,22 @@ async fn db_migrate_builds_an_empty_database_once() {
     let again = migrate::run(app).await.unwrap();
     assert!(again["applied"].as_array().unwrap().is_empty(), "{again}");
 }
+
+/// `make dev`'s demo data: users, posts, likes, comments and items for sale, made once.
+#[tokio::test]
+async fn the_demo_data_is_made_once() {
+    let app = TestApp::spawn().await;
+    for _ in 0..2 {
+        local_gateway::seed::demo(&app.db_url).await.unwrap();
+        local_gateway::seed::demo_content(&app.url).await.unwrap();
+    }
+    let posts: Value = app.get("/timeline/public?limit=50", None).await.json().await.unwrap();
+    let posts = posts["items"].as_array().unwrap();
+    assert_eq!(posts.len(), 4, "{posts:?}");
+    assert_eq!(posts.iter().map(|p| p["likeCount"].as_i64().unwrap()).sum::<i64>(), 3);
+    assert_eq!(posts.iter().map(|p| p["commentCount"].as_i64().unwrap()).sum::<i64>(), 3);
+    let items: Value = app.get("/items", None).await.json().await.unwrap();
+    let items = items["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3, "{items:?}");
+    assert!(items.iter().all(|i| i["status"] == "active" && i["fileName"].is_string()), "{items:?}");
+}

@@ -1,6 +1,6 @@
 //! `local-gateway [serve]`   run the HTTP API on 127.0.0.1:3000 and the WebSocket API on :3001 (migrates first)
 //! `local-gateway migrate`   apply every service's migrations to DATABASE_URL
-//! `local-gateway seed-demo` create the demo users of the README (idempotent)
+//! `local-gateway seed-demo` create the demo users of the README, their posts and items (idempotent)
 //! `local-gateway drop-test-dbs` drop the databases test runs left behind
 //! `local-gateway dlq <queue>`    list the messages in the queue's dead-letter queue
 //! `local-gateway redrive <queue>` move them back to the queue
@@ -19,7 +19,12 @@ async fn main() -> anyhow::Result<()> {
         "migrate" => migrate().await,
         "seed-demo" => {
             migrate().await?;
-            local_gateway::seed::demo(&std::env::var("DATABASE_URL")?).await
+            local_gateway::seed::demo(&std::env::var("DATABASE_URL")?).await?;
+            // Posts and items go through the API of a gateway of its own, on free ports.
+            let mut config = GatewayConfig::from_env()?;
+            config.websocket_addr = "127.0.0.1:0".parse()?;
+            let running = spawn(config, "127.0.0.1:0".parse()?).await?;
+            local_gateway::seed::demo_content(&running.url()).await
         }
         "drop-test-dbs" => {
             let n = cs_db::testing::drop_test_databases().await?;
