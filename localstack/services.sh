@@ -58,7 +58,9 @@ postgres_external() { # the caller's own DATABASE_URL, if it answers, replaces t
     PGCONNECT_TIMEOUT=5 "${PGBIN:+$PGBIN/}psql" "$DATABASE_URL" -qtAc 'select 1' >/dev/null 2>&1
 }
 postgres_env() {
-  if [[ ${STATE[postgres]} == external ]]; then exports DATABASE_URL "$DATABASE_URL"; else exports DATABASE_URL "$PG_URL"; fi
+  if [[ ${STATE[postgres]} == external ]]; then exports DATABASE_URL "$DATABASE_URL"; else
+    exports DATABASE_URL "$PG_URL" PGSSLROOTCERT "$PG_DIR/ca.pem"
+  fi
 }
 postgres_prepare() {
   find_pgbin || { apt_install postgresql && find_pgbin; } || die "postgres: no initdb under /usr/lib/postgresql/*/bin"
@@ -75,6 +77,7 @@ postgres_prepare() {
       'synchronous_commit = off' 'full_page_writes = off' 'max_connections = 300' 'shared_buffers = 256MB' |
       pg_as tee -a "$PG_DATA/postgresql.conf" >/dev/null
   fi
+  pg_tls
   # After a kill -9 the lock files name a dead postmaster (maybe a zombie, or a reused pid) and
   # postgres will not start; they are stale once no process works in the data dir.
   local i
@@ -89,6 +92,30 @@ postgres_started() {
   local conn="host=127.0.0.1 port=$PG_PORT user=postgres dbname=postgres"
   [[ $("$PGBIN/psql" "$conn" -qtAXc "select 1 from pg_database where datname = 'connectsphere'") == 1 ]] ||
     { "$PGBIN/psql" "$conn" -qtAXc 'create database connectsphere' && log "postgres: created database connectsphere"; }
+}
+# TLS as in AWS (RDS Proxy requires it): a local CA (.local/pg/ca.pem, PGSSLROOTCERT in .local/env)
+# signs the server's certificate for 127.0.0.1 and localhost. Clients verify it; sslmode=prefer
+# (the default) uses it.
+pg_tls() {
+  [[ -f $PG_DATA/server.crt && -f $PG_DIR/ca.pem ]] && return 0
+  local t
+  t=$(mktemp -d)
+  {
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj '/CN=ConnectSphere local CA' \
+      -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+      -keyout "$t/ca.key" -out "$t/ca.pem" &&
+      openssl req -newkey rsa:2048 -nodes -subj '/CN=localhost' -keyout "$t/server.key" -out "$t/server.csr" &&
+      printf '%s\n' 'subjectAltName=IP:127.0.0.1,DNS:localhost' 'extendedKeyUsage=serverAuth' \
+        'basicConstraints=critical,CA:FALSE' >"$t/ext" &&
+      openssl x509 -req -in "$t/server.csr" -CA "$t/ca.pem" -CAkey "$t/ca.key" -CAcreateserial -days 3650 \
+        -extfile "$t/ext" -out "$t/server.crt"
+  } >"$t/log" 2>&1 || { cat "$t/log" >&2; rm -rf "$t"; die "postgres: making the TLS certificates failed (openssl)"; }
+  cp "$t/server.crt" "$t/server.key" "$PG_DATA/" && chmod 600 "$PG_DATA/server.key"
+  if ((EUID == 0)); then chown postgres:postgres "$PG_DATA/server.crt" "$PG_DATA/server.key"; fi
+  cp "$t/ca.pem" "$PG_DIR/ca.pem"
+  rm -rf "$t"
+  grep -q '^ssl = on' "$PG_DATA/postgresql.conf" || printf '%s\n' 'ssl = on' | pg_as tee -a "$PG_DATA/postgresql.conf" >/dev/null
+  log "postgres: TLS on, with a local CA in .local/pg/ca.pem"
 }
 find_pgbin() { # the bin dir of the cluster's version, else of the newest installed one
   PGBIN=/usr/lib/postgresql/$(cat "$PG_DATA/PG_VERSION" 2>/dev/null)/bin

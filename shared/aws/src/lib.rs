@@ -5,6 +5,7 @@
 mod rate_limit;
 mod realtime;
 mod s3;
+pub mod secrets;
 mod sqs;
 
 pub use rate_limit::{Clock, Decision, DynamoRateLimiter, RateLimiter};

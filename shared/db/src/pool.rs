@@ -1,7 +1,9 @@
-use std::{str::FromStr, time::Duration};
+use std::{path::Path, str::FromStr, sync::Arc, time::Duration};
 
 use deadpool_postgres::{Hook, HookError, Manager, ManagerConfig, Pool, RecyclingMethod};
-use tokio_postgres::{error::SqlState, NoTls};
+use rustls::pki_types::{pem::PemObject, CertificateDer};
+use tokio_postgres::error::SqlState;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -9,6 +11,36 @@ pub enum DbError {
     BadUrl(#[source] tokio_postgres::Error),
     #[error("building the pool: {0}")]
     Build(String),
+    #[error("reading the CA certificates in {0}: {1}")]
+    BadRootCert(String, String),
+}
+
+/// The TLS that connections use when the URL's `sslmode` asks for it (`prefer`, the default,
+/// uses it where the server offers it; `require` refuses a server that does not): the server's
+/// certificate must chain to the web PKI roots (RDS Proxy's do) or to a CA in the PEM file
+/// `PGSSLROOTCERT` (libpq's variable; the RDS CA bundle for a direct Aurora connection), and
+/// name the host.
+pub fn tls(extra_roots: Option<&Path>) -> Result<MakeRustlsConnect, DbError> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = extra_roots {
+        let bad = |e: &dyn std::fmt::Display| DbError::BadRootCert(path.display().to_string(), e.to_string());
+        for cert in CertificateDer::pem_file_iter(path).map_err(|e| bad(&e))? {
+            roots.add(cert.map_err(|e| bad(&e))?).map_err(|e| bad(&e))?;
+        }
+    }
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| DbError::Build(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
+}
+
+fn tls_from_env() -> Result<MakeRustlsConnect, DbError> {
+    let roots = std::env::var_os("PGSSLROOTCERT").filter(|p| !p.is_empty());
+    tls(roots.as_deref().map(Path::new))
 }
 
 /// A pool over `url`. Lambda runs one request at a time per instance, so `max_size` is small
@@ -39,7 +71,8 @@ fn pool(config: tokio_postgres::Config, max_size: usize) -> Result<Pool, DbError
 }
 
 fn pool_verifying_after(config: tokio_postgres::Config, max_size: usize, idle: Duration) -> Result<Pool, DbError> {
-    let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    let manager =
+        Manager::from_config(config, tls_from_env()?, ManagerConfig { recycling_method: RecyclingMethod::Fast });
     Pool::builder(manager)
         .max_size(max_size)
         .pre_recycle(Hook::async_fn(move |client, metrics| {
@@ -82,11 +115,27 @@ mod tests {
         let first = pool.get().await.unwrap();
         let pid: i32 = first.query_one("SELECT pg_backend_pid()", &[]).await.unwrap().get(0);
         drop(first);
-        let (admin, conn) = tokio_postgres::connect(&url, NoTls).await.unwrap();
+        let (admin, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
         tokio::spawn(conn);
         admin.execute("SELECT pg_terminate_backend($1)", &[&pid]).await.unwrap();
         let again = pool.get().await.expect("a live connection");
         let new_pid: i32 = again.query_one("SELECT pg_backend_pid()", &[]).await.unwrap().get(0);
         assert_ne!(pid, new_pid);
+    }
+
+    /// `sslmode=require` against the local cluster (`make services` turns TLS on with a CA of its
+    /// own): encrypted when the CA is trusted, refused when only the web roots are.
+    #[tokio::test]
+    async fn tls_is_verified_against_the_roots_it_is_given() {
+        let url = crate::testing::admin_url().expect("DATABASE_URL (make services)");
+        let ca = std::env::var("PGSSLROOTCERT").expect("PGSSLROOTCERT (make services)");
+        let mut config = tokio_postgres::Config::from_str(&url).unwrap();
+        config.ssl_mode(tokio_postgres::config::SslMode::Require);
+        let (client, conn) = config.connect(tls(Some(Path::new(&ca))).unwrap()).await.expect("TLS with the local CA");
+        tokio::spawn(conn);
+        let row = client.query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[]).await.unwrap();
+        assert!(row.get::<_, bool>(0));
+        let refused = config.connect(tls(None).unwrap()).await.err().expect("an unknown CA is refused");
+        assert!(format!("{refused:?}").contains("UnknownIssuer"), "{refused:?}");
     }
 }
