@@ -1,20 +1,15 @@
-// The whole platform for one stage, generated from functions/manifest.toml.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+// The stage's main stack, generated from functions/manifest.toml: what the functions share;
+// each service crate's functions are in a nested stack (functions-stack.ts).
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
 import * as rds from 'aws-cdk-lib/aws-rds';
@@ -22,58 +17,32 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
 import { dlqName, functionName, queueName, StageConfig, tableName } from './config';
-import { environmentFor, EnvironmentSources } from './environment';
-import { BUCKETS, crates, FunctionSpec, Manifest, REPO_ROOT, TABLES, Use } from './manifest';
+import { EnvironmentSources } from './environment';
+import { AssetOptions, FunctionsStack } from './functions-stack';
+import { BUCKETS, crates, Manifest, TABLES, Use } from './manifest';
 
 /** The media service's upload prefix (functions/media/src/lib.rs UPLOAD_PREFIX): S3 tells
  *  the `media` queue about objects created under it. */
 export const MEDIA_UPLOAD_PREFIX = 'uploads/';
 export const MEDIA_QUEUE = 'media';
-/** A manifest function of this name runs the migrations on every deploy that changes it. */
-export const MIGRATE_FUNCTION = 'db-migrate';
 const DB_NAME = 'connectsphere';
 const DB_PORT = 5432;
 
-export const PLACEHOLDER_ASSET = path.resolve(__dirname, '..', 'placeholder');
-
-export interface ConnectSphereStackProps extends StackProps {
+export interface ConnectSphereStackProps extends StackProps, AssetOptions {
   cfg: StageConfig;
   manifest: Manifest;
-  /** Use the placeholder asset for every crate, built or not. */
-  placeholderAssets: boolean;
-  /** Fail when a crate's `target/lambda/<crate>/bootstrap` is missing (deploys). */
-  requireBuiltAssets?: boolean;
   /** Declare the variables `sam local` fills from localstack/sam-env.json (never deploy this). */
   samLocal?: boolean;
-}
-
-/** Where cargo-lambda writes a crate's binary: `target/lambda/<crate>/bootstrap`. */
-export function builtAssetDir(crate: string): string {
-  const target = process.env.CARGO_TARGET_DIR ? path.resolve(REPO_ROOT, process.env.CARGO_TARGET_DIR) : path.join(REPO_ROOT, 'target');
-  return path.join(target, 'lambda', crate);
-}
-
-/** `arm64` or `x86_64` from an ELF header's e_machine, undefined for anything else. */
-export function elfArchitecture(file: string): 'arm64' | 'x86_64' | undefined {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const head = Buffer.alloc(20);
-    fs.readSync(fd, head, 0, 20, 0);
-    if (head.readUInt32BE(0) !== 0x7f454c46) return undefined;
-    const machine = head.readUInt16LE(18);
-    return machine === 0xb7 ? 'arm64' : machine === 0x3e ? 'x86_64' : undefined;
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 export class ConnectSphereStack extends Stack {
   readonly functions = new Map<string, lambda.Function>();
   readonly queues = new Map<string, { queue: sqs.Queue; dlq: sqs.Queue }>();
   readonly roles = new Map<string, iam.Role>();
+  /** The nested stack of each service crate's functions. */
+  readonly services = new Map<string, FunctionsStack>();
   readonly httpApi: apigwv2.HttpApi;
   readonly webSocketApi: apigwv2.WebSocketApi;
   readonly manifest: Manifest;
@@ -409,6 +378,9 @@ export class ConnectSphereStack extends Stack {
       samLocal: props.samLocal,
     };
 
+    // Roles stay here (a policy is grown by grants from this stack's queues); each crate's
+    // functions, routes and event sources go to a nested stack of their own.
+    const shared = { cfg, manifest, sources, vpc, fnSg, httpApi: this.httpApi, jwtAuthorizer, webSocketApi: this.webSocketApi, queues: this.queues, database: db };
     for (const crate of crates(manifest)) {
       const uses = manifest.services.get(crate)!;
       const role = new iam.Role(this, `Role-${crate}`, {
@@ -428,47 +400,15 @@ export class ConnectSphereStack extends Stack {
         }),
       );
       this.grantUses(role, uses, { vpc: vpc, dbSecret, jwtSecret, smtpSecret, tables, buckets, wsApi: this.webSocketApi, wsStage, search });
-
-      const inVpc = uses.some((u) => u.kind === 'db');
-      const code = this.codeFor(crate, props);
-      for (const spec of fns) {
-        const name = functionName(cfg, spec.name);
-        const logGroup = new logs.LogGroup(this, `Logs-${spec.name}`, {
-          logGroupName: `/aws/lambda/${name}`,
-          retention: cfg.logRetention,
-          removalPolicy: retain,
-        });
-        const fn = new lambda.Function(this, `Fn-${spec.name}`, {
-          functionName: name,
-          description: `${spec.name} (crate ${crate})`,
-          runtime: lambda.Runtime.PROVIDED_AL2023,
-          architecture: spec.architecture === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
-          handler: 'bootstrap',
-          code,
-          memorySize: spec.memory,
-          timeout: Duration.seconds(spec.timeout),
-          role,
-          logGroup,
-          environment: environmentFor(spec, uses, sources),
-          ...(inVpc ? { vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }, securityGroups: [fnSg] } : {}),
-        });
-        Tags.of(fn).add('service', crate);
-        Tags.of(fn).add('function', spec.name);
-        this.functions.set(spec.name, fn);
-        this.wireTrigger(spec, fn, jwtAuthorizer);
-      }
-    }
-
-    // ---- migrations: run the manifest's db-migrate function after the database exists
-    // and again whenever that function changes.
-    const migrate = this.functions.get(MIGRATE_FUNCTION);
-    if (migrate) {
-      new triggers.Trigger(this, 'Migrate', {
-        handler: migrate,
-        executeAfter: [db],
-        executeOnHandlerChange: true,
-        timeout: Duration.minutes(10),
+      const nested = new FunctionsStack(this, `Functions-${crate}`, {
+        crate,
+        role,
+        shared,
+        placeholderAssets: props.placeholderAssets,
+        requireBuiltAssets: props.requireBuiltAssets,
       });
+      this.services.set(crate, nested);
+      for (const [name, fn] of nested.functions) this.functions.set(name, fn);
     }
 
     new CfnOutput(this, 'HttpApiUrl', { value: httpApiUrl, description: 'JWT issuer and REST base URL' });
@@ -480,62 +420,6 @@ export class ConnectSphereStack extends Stack {
     new CfnOutput(this, 'DbSecretArn', { value: dbSecret.secretArn });
     new CfnOutput(this, 'JwtKeySecretArn', { value: jwtSecret.secretArn });
     new CfnOutput(this, 'SmtpUrlSecretArn', { value: smtpSecret.secretArn });
-  }
-
-  private codeFor(crate: string, props: ConnectSphereStackProps): lambda.Code {
-    const built = builtAssetDir(crate);
-    const isBuilt = fs.existsSync(path.join(built, 'bootstrap'));
-    if (props.requireBuiltAssets && (!isBuilt || props.placeholderAssets)) {
-      throw new Error(`${built}/bootstrap is missing: run \`cargo lambda build --release --arm64\` first`);
-    }
-    if (props.requireBuiltAssets) {
-      // A binary for the wrong architecture deploys fine and fails on every invocation.
-      const want = new Set(props.manifest.functions.filter((f) => f.crate === crate).map((f) => f.architecture));
-      const got = elfArchitecture(path.join(built, 'bootstrap'));
-      for (const arch of want) {
-        if (got !== arch) throw new Error(`${built}/bootstrap is ${got ?? 'not an ELF binary'}, the manifest says ${arch}: build with --arm64`);
-      }
-    }
-    return lambda.Code.fromAsset(!props.placeholderAssets && isBuilt ? built : PLACEHOLDER_ASSET);
-  }
-
-  private wireTrigger(spec: FunctionSpec, fn: lambda.Function, jwt: HttpJwtAuthorizer) {
-    const t = spec.trigger;
-    switch (t.kind) {
-      case 'http':
-        new apigwv2.HttpRoute(this, `Route-${spec.name}`, {
-          httpApi: this.httpApi,
-          routeKey: apigwv2.HttpRouteKey.with(t.path, t.method as apigwv2.HttpMethod),
-          integration: new HttpLambdaIntegration(`Integration-${spec.name}`, fn, {
-            payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
-          }),
-          authorizer: spec.auth === 'jwt' ? jwt : undefined,
-        });
-        break;
-      case 'websocket':
-        this.webSocketApi.addRoute(t.route, { integration: new WebSocketLambdaIntegration(`WsIntegration-${spec.name}`, fn) });
-        break;
-      case 'sqs': {
-        const q = this.queues.get(t.queue)!;
-        fn.addEventSource(
-          new SqsEventSource(q.queue, {
-            batchSize: this.manifest.queues.find((m) => m.name === t.queue)!.batchSize,
-            reportBatchItemFailures: true,
-          }),
-        );
-        break;
-      }
-      case 'schedule':
-        new events.Rule(this, `Schedule-${spec.name}`, {
-          description: `${spec.name}: ${t.expression}`,
-          schedule: events.Schedule.expression(t.expression),
-          enabled: this.cfg.schedules,
-          targets: [new targets.LambdaFunction(fn, { retryAttempts: 2 })],
-        });
-        break;
-      case 'none':
-        break;
-    }
   }
 
   private grantUses(

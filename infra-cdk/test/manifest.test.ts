@@ -52,7 +52,7 @@ describe('manifest', () => {
 
 describe('built assets', () => {
   it('reads the architecture of a binary from its ELF header', async () => {
-    const { elfArchitecture } = await import('../lib/stack');
+    const { elfArchitecture } = await import('../lib/functions-stack');
     assert.equal(elfArchitecture(process.execPath), process.arch === 'arm64' ? 'arm64' : 'x86_64');
     assert.equal(elfArchitecture(`${__dirname}/../placeholder/bootstrap`), undefined);
   });

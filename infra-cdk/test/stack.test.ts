@@ -5,10 +5,15 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { loadManifest, parseManifest } from '../lib/manifest';
+import { build } from '../lib/app';
+import { MAX_FUNCTIONS_PER_CRATE } from '../lib/functions-stack';
+import { crates, loadManifest, parseManifest } from '../lib/manifest';
 import * as fs from 'node:fs';
 import { MANIFEST_PATH } from '../lib/manifest';
-import { findResources, synth, Synth } from './helpers';
+import { CONTEXT, findResources, synth, Synth } from './helpers';
+
+/** Per stack: CloudFormation's limit is 500; the rest is headroom for what a deploy adds. */
+const RESOURCE_BUDGET = 450;
 
 const manifest = loadManifest();
 const fnName = (n: string, stage = 'dev') => `connectsphere-${stage}-${n}`;
@@ -305,18 +310,66 @@ describe('alarms and limits', () => {
     }
   });
 
-  it('the main stack stays under CloudFormation\'s 500 resources', () => {
-    // 460 with 76 functions: the next service's functions need a stack of their own.
-    const n = Object.keys(dev.mainJson.Resources).length;
-    assert.ok(n < 490, `${n} resources: split a service into its own stack before adding more`);
+  it('every stack, nested ones included, stays well under CloudFormation\'s 500 resources', () => {
+    for (const s of [dev, prod]) {
+      for (const [file, t] of s.templates) {
+        const n = Object.keys(t.Resources).length;
+        assert.ok(n < RESOURCE_BUDGET, `${file}: ${n} resources, over the budget of ${RESOURCE_BUDGET}`);
+      }
+    }
   });
 
-  it('every taggable resource carries app and stage tags', () => {
-    for (const [id, r] of Object.entries<any>(dev.mainJson.Resources)) {
-      const tags = r.Properties?.Tags;
-      if (!Array.isArray(tags)) continue;
-      const keys = tags.map((t: any) => t.Key);
-      assert.ok(keys.includes('app') && keys.includes('stage'), id);
+  it('the main stack holds no function: each crate\'s are in a nested stack of their own', () => {
+    assert.equal(findResources(dev.templates.get('ConnectSphere-dev.template.json'), 'AWS::Lambda::Function',
+      (p) => String(p.FunctionName ?? '').startsWith('connectsphere-')).length, 0);
+    assert.deepEqual([...dev.built.main.services.keys()].sort(), crates(manifest).sort());
+  });
+
+  it('40 more functions (a crate grown by 30 of every trigger kind, a new crate of 10) keep every stack under the budget', () => {
+    const biggest = crates(manifest).sort((a, b) => count(b) - count(a))[0];
+    const triggers = [(i: number) => `{ http = "POST /fake/${i}" }`, () => '{ sqs = "notifications" }', () => '{ schedule = "rate(1 hour)" }',
+      (i: number) => `{ websocket = "fake${i}" }`];
+    const fn = (i: number, crate: string) => `\n[[function]]\nname = "fake-${i}"\ncrate = "${crate}"\ntrigger = ${triggers[i % 4](i)}\nauth = "jwt"\n`;
+    let text = fs.readFileSync(MANIFEST_PATH, 'utf8') + '\n[service.fake]\nuses = ["db", "queue-send:chat"]\n';
+    for (let i = 0; i < 40; i++) text += fn(i, i < 30 ? biggest : 'fake');
+    const grown = parseManifest(text);
+    const s = synth({ stage: 'prod', rdsProxy: true, opensearch: true }, grown);
+    assert.equal(findResources(s.mainJson, 'AWS::Lambda::Function', (p) => String(p.FunctionName ?? '').startsWith('connectsphere-prod-fake-')).length, 40);
+    for (const [file, t] of s.templates) {
+      const n = Object.keys(t.Resources).length;
+      assert.ok(n < RESOURCE_BUDGET, `${file}: ${n} resources with 40 more functions`);
+    }
+    // the main stack grew by the new crate's role, policy and nested stack only
+    const mainCount = (x: Synth) => Object.keys(x.templates.get(`ConnectSphere-${x.built.cfg.stage}.template.json`).Resources).length;
+    assert.equal(mainCount(s), mainCount(prod) + 3);
+    function count(crate: string) {
+      return manifest.functions.filter((f) => f.crate === crate).length;
+    }
+  });
+
+  it('a crate with more functions than a nested stack holds is refused at synth, by name', () => {
+    let text = fs.readFileSync(MANIFEST_PATH, 'utf8');
+    for (let i = 0; i <= MAX_FUNCTIONS_PER_CRATE; i++) text += `\n[[function]]\nname = "many-${i}"\ncrate = "openapi"\ntrigger = { http = "GET /many/${i}" }\n`;
+    const m = parseManifest(text.replace('[service.api-docs]', '[service.openapi]\nuses = []\n\n[service.api-docs]'));
+    assert.throws(() => build({ app: new App({ context: CONTEXT }), manifest: m, nag: false }), /crate openapi has 71 functions/);
+  });
+
+  it('every taggable resource carries app and stage tags; a crate\'s nested stack adds service', () => {
+    for (const [file, t] of dev.templates) {
+      const crate = [...dev.built.main.services].find(([, ns]) => ns.templateFile === file)?.[0];
+      for (const [id, r] of Object.entries<any>(t.Resources)) {
+        const tags = r.Properties?.Tags;
+        if (!Array.isArray(tags)) continue;
+        const get = (k: string) => tags.find((x: any) => x.Key === k)?.Value;
+        assert.equal(get('app'), 'connectsphere', `${file} ${id}`);
+        assert.equal(get('stage'), 'dev', `${file} ${id}`);
+        if (crate) assert.equal(get('service'), crate, `${file} ${id}`);
+      }
+    }
+    // roles (in the main stack) carry their crate too
+    for (const [crate, role] of dev.built.main.roles) {
+      const tags = dev.mainJson.Resources[dev.built.main.getLogicalId(role.node.defaultChild as any)].Properties.Tags;
+      assert.ok(tags.some((x: any) => x.Key === 'service' && x.Value === crate), crate);
     }
   });
 });
@@ -408,6 +461,21 @@ describe('flags', () => {
     dev.main.hasResourceProperties('AWS::Events::Rule', { State: 'ENABLED' });
     assert.equal(s.alarms, undefined);
     cheap = s;
+  });
+
+  it('sam local finds each nested stack\'s template and each function\'s code by asset metadata, as the CLI synthesizes them', () => {
+    const s = synth({ stage: 'dev', samLocal: true, 'aws:cdk:enable-asset-metadata': true });
+    const main = s.templates.get('ConnectSphere-dev.template.json');
+    const nested = findResources(main, 'AWS::CloudFormation::Stack');
+    assert.equal(nested.length, crates(manifest).length);
+    for (const [id, r] of nested) {
+      assert.equal(r.Metadata['aws:asset:property'], 'TemplateURL', id);
+      const child = s.templates.get(r.Metadata['aws:asset:path']) ?? assert.fail(`${id}: ${r.Metadata['aws:asset:path']}`);
+      for (const [fid, f] of findResources(child, 'AWS::Lambda::Function', (p) => String(p.FunctionName ?? '').startsWith('connectsphere-'))) {
+        assert.equal(f.Metadata['aws:asset:property'], 'Code', fid);
+        assert.ok(fs.existsSync(`${s.outdir}/${f.Metadata['aws:asset:path']}/bootstrap`), fid);
+      }
+    }
   });
 
   it('-c samLocal=true declares the variables localstack/sam-env.json fills; the deployable template does not', () => {
