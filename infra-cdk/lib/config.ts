@@ -28,6 +28,8 @@ export interface StageConfig {
   /** Alarm notifications by email (`-c alarmEmail=ops@…`). */
   alarmEmail?: string;
   mailFrom: string;
+  /** The payment provider's API (`-c paymentsUrl=…`); unset: the market code's default. */
+  paymentsUrl?: string;
 }
 
 export function stageConfig(get: (key: string) => unknown): StageConfig {
@@ -57,6 +59,7 @@ export function stageConfig(get: (key: string) => unknown): StageConfig {
     alarms: flag('alarms', true),
     alarmEmail: str('alarmEmail'),
     mailFrom: str('mailFrom') ?? 'ConnectSphere <no-reply@connectsphere.dev>',
+    paymentsUrl: str('paymentsUrl'),
   };
 }
 

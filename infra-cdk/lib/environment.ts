@@ -4,19 +4,23 @@ import type { FunctionSpec, Use } from './manifest';
 
 /** Declared (empty) only in templates for `sam local` (-c samLocal=true): SAM passes a
  *  variable from localstack/sam-env.json to a function only if the template declares it. */
-export const SAM_LOCAL_VARS = ['DATABASE_URL', 'AWS_ENDPOINT_URL', 'SMTP_URL', 'JWT_PRIVATE_KEY'];
+export const SAM_LOCAL_VARS = ['DATABASE_URL', 'AWS_ENDPOINT_URL', 'SMTP_URL', 'JWT_PRIVATE_KEY', 'PAYMENT_WEBHOOK_SECRET'];
 
 export interface EnvironmentSources {
   stage: string;
   queuePrefix: string;
   publicUrl: string;
-  db: { secretArn: string; host: string; port: string; name: string };
+  /** sslMode: `require` through RDS Proxy (its certificate chains to Amazon's public roots);
+   *  `disable` straight to Aurora, whose RDS CA the functions do not carry (docs/deploy.md). */
+  db: { secretArn: string; host: string; port: string; name: string; sslMode: 'require' | 'disable' };
   jwt: { secretArn: string; issuer: string; audience: string };
   tables: Record<string, string>;
   buckets: Record<string, string>;
   mediaCdnUrl: string;
   websocketEndpoint: string;
   smtp: { urlSecretArn: string; mailFrom: string };
+  /** The payment provider: its webhook signing secret, and its API (none: the code's default). */
+  payments: { webhookSecretArn: string; url?: string };
   queueUrls: Record<string, string>;
   opensearchUrl?: string;
   samLocal?: boolean;
@@ -44,11 +48,17 @@ export function environmentFor(fn: FunctionSpec, uses: Use[], s: EnvironmentSour
         env.DB_HOST = s.db.host;
         env.DB_PORT = s.db.port;
         env.DB_NAME = s.db.name;
+        env.DB_SSLMODE = s.db.sslMode;
         break;
       case 'secret':
-        env.JWT_PRIVATE_KEY_SECRET_ARN = s.jwt.secretArn;
-        env.JWT_ISSUER = s.jwt.issuer;
-        env.JWT_AUDIENCE = s.jwt.audience;
+        if (use.name === 'jwt') {
+          env.JWT_PRIVATE_KEY_SECRET_ARN = s.jwt.secretArn;
+          env.JWT_ISSUER = s.jwt.issuer;
+          env.JWT_AUDIENCE = s.jwt.audience;
+        } else {
+          env.PAYMENT_WEBHOOK_SECRET_ARN = s.payments.webhookSecretArn;
+          if (s.payments.url) env.PAYMENTS_URL = s.payments.url;
+        }
         break;
       case 'table':
         env[TABLE_VARS[use.name]] = s.tables[use.name];

@@ -35,7 +35,7 @@ export interface QueueSpec {
 /** What a crate's code uses; see the vocabulary at `[service.*]` in the manifest. */
 export type Use =
   | { kind: 'db' }
-  | { kind: 'secret'; name: 'jwt' }
+  | { kind: 'secret'; name: 'jwt' | 'payments' }
   | { kind: 'table'; name: string }
   | { kind: 'bucket'; name: string; readOnly: boolean }
   | { kind: 'queue-send'; queue: string }
@@ -89,6 +89,7 @@ function parseTrigger(name: string, raw: Raw | undefined): Trigger {
 export function parseUse(crate: string, use: string): Use {
   if (use === 'db') return { kind: 'db' };
   if (use === 'secret:jwt') return { kind: 'secret', name: 'jwt' };
+  if (use === 'secret:payments') return { kind: 'secret', name: 'payments' };
   if (use === 'websocket-push') return { kind: 'websocket-push' };
   if (use === 'ses') return { kind: 'ses' };
   if (use === 'search') return { kind: 'search' };

@@ -149,6 +149,11 @@ export class ConnectSphereStack extends Stack {
       description: 'smtps://<ses-smtp-user>:<ses-smtp-password>@email-smtp.<region>.amazonaws.com:465',
       removalPolicy: retain,
     });
+    const paymentSecret = new secretsmanager.Secret(this, 'PaymentWebhookSecret', {
+      secretName: `connectsphere/${cfg.stage}/payment-webhook-secret`,
+      description: "The payment provider's webhook signing secret (several, comma-separated, while rotating)",
+      removalPolicy: retain,
+    });
 
     // ---- queues and their dead-letter queues, from [[queue]].
     for (const q of manifest.queues) {
@@ -366,13 +371,14 @@ export class ConnectSphereStack extends Stack {
       stage: cfg.stage,
       queuePrefix: cfg.prefix,
       publicUrl,
-      db: { secretArn: dbSecret.secretArn, host: dbHost, port: String(DB_PORT), name: DB_NAME },
+      db: { secretArn: dbSecret.secretArn, host: dbHost, port: String(DB_PORT), name: DB_NAME, sslMode: cfg.rdsProxy ? 'require' : 'disable' },
       jwt: { secretArn: jwtSecret.secretArn, issuer: httpApiUrl, audience: manifest.http.jwtAudience },
       tables: Object.fromEntries(Object.entries(tables).map(([k, t]) => [k, t.tableName])),
       buckets: Object.fromEntries(Object.entries(buckets).map(([k, b]) => [k, b.bucketName])),
       mediaCdnUrl: `https://${mediaCdn.distributionDomainName}`,
       websocketEndpoint: wsStage.callbackUrl,
       smtp: { urlSecretArn: smtpSecret.secretArn, mailFrom: cfg.mailFrom },
+      payments: { webhookSecretArn: paymentSecret.secretArn, url: cfg.paymentsUrl },
       queueUrls: Object.fromEntries([...this.queues].map(([k, q]) => [k, q.queue.queueUrl])),
       opensearchUrl: search ? `https://${search.domainEndpoint}` : undefined,
       samLocal: props.samLocal,
@@ -399,7 +405,7 @@ export class ConnectSphereStack extends Stack {
           ),
         }),
       );
-      this.grantUses(role, uses, { vpc: vpc, dbSecret, jwtSecret, smtpSecret, tables, buckets, wsApi: this.webSocketApi, wsStage, search });
+      this.grantUses(role, uses, { vpc: vpc, dbSecret, jwtSecret, smtpSecret, paymentSecret, tables, buckets, wsApi: this.webSocketApi, wsStage, search });
       const nested = new FunctionsStack(this, `Functions-${crate}`, {
         crate,
         role,
@@ -420,6 +426,7 @@ export class ConnectSphereStack extends Stack {
     new CfnOutput(this, 'DbSecretArn', { value: dbSecret.secretArn });
     new CfnOutput(this, 'JwtKeySecretArn', { value: jwtSecret.secretArn });
     new CfnOutput(this, 'SmtpUrlSecretArn', { value: smtpSecret.secretArn });
+    new CfnOutput(this, 'PaymentWebhookSecretArn', { value: paymentSecret.secretArn });
   }
 
   private grantUses(
@@ -430,6 +437,7 @@ export class ConnectSphereStack extends Stack {
       dbSecret: secretsmanager.ISecret;
       jwtSecret: secretsmanager.ISecret;
       smtpSecret: secretsmanager.ISecret;
+      paymentSecret: secretsmanager.ISecret;
       tables: Record<string, dynamodb.Table>;
       buckets: Record<string, s3.Bucket>;
       wsApi: apigwv2.WebSocketApi;
@@ -459,7 +467,7 @@ export class ConnectSphereStack extends Stack {
           );
           break;
         case 'secret':
-          r.jwtSecret.grantRead(role);
+          (use.name === 'jwt' ? r.jwtSecret : r.paymentSecret).grantRead(role);
           break;
         case 'ses':
           r.smtpSecret.grantRead(role);

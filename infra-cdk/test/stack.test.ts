@@ -69,6 +69,11 @@ describe('functions', () => {
     assert.equal(vars('chat-send').QUEUE_URL_TIMELINE, undefined);
     assert.ok(vars('media-process').MEDIA_BUCKET && vars('media-process').MEDIA_CDN_URL);
     assert.ok(vars('notify-consumer').SMTP_URL_SECRET_ARN && vars('notify-consumer').MAIL_FROM);
+    assert.ok(vars('market-webhook').PAYMENT_WEBHOOK_SECRET_ARN);
+    assert.equal(vars('user-login').PAYMENT_WEBHOOK_SECRET_ARN, undefined);
+    // Straight to Aurora (dev) without TLS: its RDS CA is not among the roots the functions trust.
+    assert.equal(vars('user-login').DB_SSLMODE, 'disable');
+    assert.equal(prod.mainJson.Resources[lambdaId(prod, 'user-login', 'prod')].Properties.Environment.Variables.DB_SSLMODE, 'require');
     assert.deepEqual(Object.keys(vars('openapi')).sort(), ['CS_FUNCTION', 'CS_STAGE', 'PUBLIC_URL', 'QUEUE_PREFIX', 'RUST_LOG']);
     // JWT_ISSUER is the stage's HTTP API URL (https), the audience the manifest's.
     assert.deepEqual(vars('user-login').JWT_ISSUER['Fn::Join'][1][0], 'https://');
