@@ -248,9 +248,15 @@ def wait_until(pred, timeout: float, what: str):
         time.sleep(0.25)
 
 
+def interrupt(*_):
+    raise KeyboardInterrupt
+
+
 # ---- make ops -------------------------------------------------------------------------------
 
 def cmd_run(args) -> int:
+    # Ctrl-C, or a TERM from whoever started it: stop Prometheus and Alertmanager too.
+    signal.signal(signal.SIGTERM, interrupt)
     run = REPO / ".local" / "ops" / "run"
     shutil.rmtree(run, ignore_errors=True)
     run.mkdir(parents=True)
