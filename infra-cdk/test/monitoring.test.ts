@@ -176,6 +176,23 @@ describe('monitoring: queries and files', () => {
     for (const [, d] of dashboards) assert.ok(d.templating.list.some((v: any) => v.name === 'datasource' && v.type === 'datasource'));
   });
 
+  it('every alert has a unit test that fires it and a later one that resolves it, and a runbook in docs/operations.md', () => {
+    const tests = parse(read('rules/tests/alerts.test.yml')).tests.flatMap((t: any) => t.alert_rule_test);
+    const minutes = (d: string) => Number(d.replace(/m$/, ''));
+    const ops = fs.readFileSync(path.join(REPO_ROOT, 'docs', 'operations.md'), 'utf8');
+    const anchors = new Set([...ops.matchAll(/^#{2,4} (.+)$/gm)].map((m) => m[1].trim().toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-')));
+    for (const alert of rules.filter((r) => r.alert)) {
+      const mine = tests.filter((t: any) => t.alertname === alert.alert);
+      const fired = mine.filter((t: any) => t.exp_alerts.length > 0).map((t: any) => minutes(t.eval_time));
+      const quiet = mine.filter((t: any) => t.exp_alerts.length === 0).map((t: any) => minutes(t.eval_time));
+      assert.ok(fired.length > 0, `${alert.alert} is never tested firing`);
+      assert.ok(quiet.some((q: number) => q > Math.min(...fired)), `${alert.alert} is never tested resolving`);
+      const runbook = String(alert.annotations.runbook);
+      assert.ok(runbook.startsWith('docs/operations.md#') && anchors.has(runbook.split('#')[1]), `${alert.alert}: runbook ${runbook}`);
+      assert.ok(['page', 'ticket'].includes(alert.labels.severity) && alert.labels.component, alert.alert);
+    }
+  });
+
   it('alertmanager.yml carries a placeholder, never a bot token, and one Bot API URL to point elsewhere', () => {
     const am = parse(read('alertmanager.yml'));
     assert.ok(am.global.telegram_api_url);
