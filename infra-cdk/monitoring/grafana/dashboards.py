@@ -146,8 +146,9 @@ def queues() -> dict:
             ('sum by (dimension_Function) (aws_connectsphere_duration_sample_count{dimension_StatusClass=~"partial|error"}) / 60', "{{dimension_Function}}"),
         ], "ops"),
         row("DynamoDB"),
-        panel("Throttled requests per second, by table", [
-            ('sum by (dimension_TableName) (aws_dynamodb_throttled_requests_sum) / 60', "{{dimension_TableName}}"),
+        panel("Throttle events per second, by table", [
+            ('sum by (dimension_TableName) (aws_dynamodb_read_throttle_events_sum) / 60', "{{dimension_TableName}} read"),
+            ('sum by (dimension_TableName) (aws_dynamodb_write_throttle_events_sum) / 60', "{{dimension_TableName}} write"),
         ], "ops"),
         panel("Consumed capacity per second, by table", [
             ('sum by (dimension_TableName) (aws_dynamodb_consumed_read_capacity_units_sum) / 60', "{{dimension_TableName}} read"),
