@@ -8,7 +8,7 @@ with a stand-in for the Telegram Bot API that records what Alertmanager sends.
 The rules are the repository's (rules/*.yml) with every duration divided by 60 (a 1 h window
 becomes 60 s, `for: 2m` becomes 2 s), scraped and evaluated every second, so an alert fires
 and resolves within seconds; the routing, inhibition and template are alertmanager.yml's with
-the Bot API URL pointed at the stand-in and the group timings shortened likewise.
+the Bot API URL pointed at the stand-in and group_wait and group_interval cut to a second.
 """
 import argparse
 import json
