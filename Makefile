@@ -8,7 +8,7 @@ ENV := set -a && . ./.local/env && set +a &&
 NEXTEST := $(shell command -v cargo-nextest >/dev/null 2>&1 && echo "cargo nextest run" || echo "cargo test")
 
 .PHONY: help dev services stop migrate seed gateway test schemathesis fuzz lint bench build-lambdas lambdas-dev \
-	bench-cold cost clean-test-dbs dlq redrive infra-deps synth sam-synth test-infra
+	bench-cold cost clean-test-dbs dlq redrive infra-deps synth sam-synth test-infra ops test-ops
 
 help:
 	@echo "make dev       bring ConnectSphere up locally with demo data (http://127.0.0.1:3000)"
@@ -22,6 +22,8 @@ help:
 	@echo "make lint      clippy (warnings are errors) and rustfmt"
 	@echo "make synth     the CDK app's CloudFormation templates in infra-cdk/cdk.out (STAGE=dev|prod; no Lambda build)"
 	@echo "make test-infra  CDK assertions, cdk-nag, cfn-lint, the compose file and the workflows (offline after install)"
+	@echo "make ops       Prometheus + Alertmanager on the running gateway (make dev), alerts to a local Telegram stand-in"
+	@echo "make test-ops  promtool and amtool checks, rule unit tests, dashboard queries, the end-to-end alert test"
 
 services:
 	@bash localstack/services.sh start
@@ -69,6 +71,7 @@ test: services lambdas-dev
 	@$(ENV) $(NEXTEST) --workspace
 	@$(ENV) bash tests/schemathesis.sh bounded
 	@$(MAKE) --no-print-directory test-infra
+	@$(MAKE) --no-print-directory test-ops
 
 # The HTTP API against its own OpenAPI document (schemathesis, installed from PyPI into
 # .local/venv): every check, as a registered user, on a gateway started on free ports with
@@ -166,3 +169,27 @@ test-infra: infra-deps
 	$(VENV)/bin/cfn-lint --non-zero-exit-code error --ignore-checks W3005 -- infra-cdk/cdk.out/*.template.json .local/cdk.out.prod/*.template.json
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec localstack/docker-compose.yml
 	$(VENV)/bin/actionlint .github/workflows/*.yml
+
+# ---- monitoring (infra-cdk/monitoring/, docs/operations.md#monitoring) --------------------------
+# Prometheus and Alertmanager come from the distribution's packages, extracted into .local/ops
+# (tools.sh: apt-get download + dpkg -x, no service started); ops.py runs them with the rules
+# time-compressed (minutes become seconds) and a stand-in for the Telegram Bot API.
+MONITORING := infra-cdk/monitoring
+
+# Against the gateway of `make dev` (GATEWAY_PORT, default 3000), until Ctrl-C.
+ops: infra-deps
+	@bin=$$(bash $(MONITORING)/tools.sh) && $(VENV)/bin/python $(MONITORING)/local/ops.py run --bin "$$bin"
+
+test-ops: services infra-deps
+	@bin=$$(bash $(MONITORING)/tools.sh); \
+	$$bin/promtool check config $(MONITORING)/prometheus.yml; \
+	$$bin/promtool check rules $(MONITORING)/rules/*.yml; \
+	$$bin/promtool test rules $(MONITORING)/rules/tests/*.yml; \
+	$$bin/amtool check-config $(MONITORING)/alertmanager.yml; \
+	for route in 'severity=page:telegram-pages' 'severity=ticket:telegram-tickets'; do \
+	  got=$$($$bin/amtool config routes test --config.file=$(MONITORING)/alertmanager.yml alertname=X $${route%%:*} 2>/dev/null); \
+	  [ "$$got" = "$${route#*:}" ] || { echo "amtool: $${route%%:*} goes to $$got, not $${route#*:}"; exit 1; }; \
+	done
+	@cd infra-cdk && node --import tsx --test --test-reporter=dot test/monitoring.test.ts
+	@cargo build -q -p local-gateway
+	@$(ENV) $(VENV)/bin/python $(MONITORING)/local/ops.py test --bin "$$(bash $(MONITORING)/tools.sh)" --gateway-bin $(TARGET_DIR)/debug/local-gateway

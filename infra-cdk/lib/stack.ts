@@ -323,7 +323,7 @@ export class ConnectSphereStack extends Stack {
         maxAge: Duration.hours(1),
       },
     });
-    new apigwv2.HttpStage(this, 'HttpStage', {
+    const httpStage = new apigwv2.HttpStage(this, 'HttpStage', {
       httpApi: this.httpApi,
       stageName: '$default',
       autoDeploy: true,
@@ -333,6 +333,9 @@ export class ConnectSphereStack extends Stack {
         format: apigw.AccessLogFormat.jsonWithStandardFields(),
       },
     });
+    // The monitoring config tells the APIs apart by this tag (per-API SLOs); YACE reads the
+    // stage's tags for metrics by ApiId and Stage.
+    for (const c of [this.httpApi, httpStage]) Tags.of(c).add('api', 'http');
     const httpApiUrl = `https://${this.httpApi.apiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`;
     const jwtAuthorizer = new HttpJwtAuthorizer('Jwt', httpApiUrl, {
       authorizerName: 'connectsphere-jwt',
@@ -365,6 +368,8 @@ export class ConnectSphereStack extends Stack {
         ),
       },
     });
+
+    for (const c of [this.webSocketApi, wsStage]) Tags.of(c).add('api', 'websocket');
 
     // ---- functions: one role per crate with exactly what its `uses` say.
     const sources: EnvironmentSources = {

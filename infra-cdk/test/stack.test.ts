@@ -371,6 +371,11 @@ describe('alarms and limits', () => {
         if (crate) assert.equal(get('service'), crate, `${file} ${id}`);
       }
     }
+    // the APIs (and their stages) say which API they are: the monitoring's per-API SLOs
+    for (const [protocol, api] of [['HTTP', 'http'], ['WEBSOCKET', 'websocket']]) {
+      dev.main.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: protocol, Tags: Match.objectLike({ api, app: 'connectsphere', stage: 'dev' }) });
+    }
+    for (const [, st] of findResources(dev.mainJson, 'AWS::ApiGatewayV2::Stage')) assert.ok(['http', 'websocket'].includes(st.Properties.Tags.api));
     // roles (in the main stack) carry their crate too
     for (const [crate, role] of dev.built.main.roles) {
       const tags = dev.mainJson.Resources[dev.built.main.getLogicalId(role.node.defaultChild as any)].Properties.Tags;

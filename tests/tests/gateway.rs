@@ -126,3 +126,33 @@ async fn the_demo_data_is_made_once() {
     assert_eq!(items.len(), 3, "{items:?}");
     assert!(items.iter().all(|i| i["status"] == "active" && i["fileName"].is_string()), "{items:?}");
 }
+
+#[tokio::test]
+async fn a_function_made_to_fail_answers_500_counted_as_its_5xx_until_the_fault_is_lifted() {
+    let app = TestApp::spawn().await;
+    let path = format!("/users/{}", uuid::Uuid::new_v4());
+    assert_eq!(app.get(&path, None).await.status(), 404);
+    let res = app.request(Method::PUT, "/__local/faults/user-get", None, None).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap()["failing"], serde_json::json!(["user-get"]));
+    let res = app.get(&path, None).await;
+    assert_eq!(res.status(), 500);
+    assert_eq!(res.json::<Value>().await.unwrap()["message"], "Internal Server Error");
+    let metrics = app.get("/metrics", None).await.text().await.unwrap();
+    assert!(metrics.contains("cs_http_requests_total{route=\"GET /users/{userId}\",status=\"500\"} 1"), "{metrics}");
+    assert!(
+        metrics
+            .contains("cs_lambda_invocations_total{function=\"user-get\",status_class=\"5xx\",cold_start=\"false\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("cs_database_up 1"), "{metrics}");
+    assert!(
+        metrics.contains("cs_http_request_duration_seconds_bucket{route=\"GET /users/{userId}\",le=\"+Inf\"} 2"),
+        "{metrics}"
+    );
+
+    assert_eq!(app.request(Method::DELETE, "/__local/faults/user-get", None, None).await.status(), 200);
+    assert_eq!(app.get(&path, None).await.status(), 404);
+    let res = app.request(Method::PUT, "/__local/faults/no-such-function", None, None).await;
+    assert_problem(res, 404, "function_not_found", Some("function")).await;
+}

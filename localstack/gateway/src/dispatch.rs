@@ -16,7 +16,7 @@ use cs_manifest::Auth;
 use http::{HeaderValue, Method, StatusCode};
 
 use crate::{
-    event,
+    event, faults,
     gateway::Gateway,
     response::{internal_error, to_axum},
     routes::Match,
@@ -73,9 +73,23 @@ impl Gateway {
             return (s3.forward(req).await, Some("S3 (emulator)".into()));
         }
         if path == "/metrics" {
+            self.metrics.database_up(self.database_ok(Duration::from_secs(1)).await);
             let mut r = Response::new(AxumBody::from(self.metrics.render()));
             r.headers_mut().insert("content-type", HeaderValue::from_static("text/plain; version=0.0.4"));
             return (r, Some("GET /metrics".into()));
+        }
+        if let Some(rest) = path.strip_prefix(faults::PREFIX) {
+            let known = |name: &str| self.has_function(name);
+            let r = match self.faults.handle(&method, rest, &known) {
+                Ok((status, body)) => {
+                    let mut r = Response::new(AxumBody::from(body));
+                    *r.status_mut() = status;
+                    r.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
+                    r
+                }
+                Err(p) => to_axum(p.into_response(Some(request_id))),
+            };
+            return (r, Some("local faults".into()));
         }
         let (route, params) = match self.router.find(method.as_str(), &path) {
             Match::Found(route, params) => (route, params),
@@ -135,6 +149,10 @@ impl Gateway {
             request_id,
             host: &host,
         };
+        if self.faults.is_failing(&route.function) {
+            self.functions.record_failure(&route.function, &self.metrics);
+            return (to_axum(internal_error()), route_key);
+        }
         let event = event::build(&incoming, route, &params, claims.as_ref());
         let Some(function) = self.functions.http(&route.function) else {
             return (to_axum(Problem::internal().into_response(Some(request_id))), route_key);
@@ -150,11 +168,19 @@ impl Gateway {
         (to_axum(response), route_key)
     }
 
-    async fn health(&self) -> Response {
-        let db_ok = match tokio::time::timeout(Duration::from_secs(2), self.db.get()).await {
-            Ok(Ok(client)) => client.simple_query("SELECT 1").await.is_ok(),
-            _ => false,
+    /// `SELECT 1` answered within `limit`.
+    async fn database_ok(&self, limit: Duration) -> bool {
+        let probe = async {
+            match self.db.get().await {
+                Ok(client) => client.simple_query("SELECT 1").await.is_ok(),
+                Err(_) => false,
+            }
         };
+        tokio::time::timeout(limit, probe).await.unwrap_or(false)
+    }
+
+    async fn health(&self) -> Response {
+        let db_ok = self.database_ok(Duration::from_secs(2)).await;
         let status = if db_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
         let body = serde_json::json!({ "status": if db_ok { "ok" } else { "degraded" }, "database": if db_ok { "ok" } else { "unreachable" } });
         let mut r = Response::new(AxumBody::from(body.to_string()));

@@ -86,6 +86,11 @@ impl Functions {
         })
     }
 
+    /// An invocation that failed before its handler ran (a local fault), counted as a 5xx.
+    pub(crate) fn record_failure(&self, name: &str, metrics: &Metrics) {
+        self.meta(name).record(metrics, "5xx", &in_process(Instant::now()));
+    }
+
     /// Builds service `S` as its Lambda would be built, and mounts every function of it.
     pub fn add<S: Service>(&mut self, platform: &Platform, config: S::Config) -> anyhow::Result<()> {
         let app = Arc::new(S::new(platform, config)?);

@@ -11,6 +11,7 @@ use crate::{
     authorizer::Authorizer,
     config::GatewayConfig,
     cors::Cors,
+    faults::Faults,
     functions::Functions,
     metrics::{FunctionStats, Metrics},
     queues::{self, Deliveries},
@@ -39,6 +40,8 @@ pub struct Gateway {
     /// Runtime mode: each function's processes, and how long an idle one lives.
     pub(crate) pools: Vec<Arc<Pool>>,
     pub(crate) idle_timeout: Duration,
+    /// Functions made to fail on purpose (local only: `faults.rs`).
+    pub(crate) faults: Faults,
 }
 
 impl Gateway {
@@ -103,7 +106,9 @@ impl Gateway {
                 (f.name.clone(), config.function_timeout.unwrap_or(limit))
             })
             .collect();
+        let faults = Faults::from_env(&|name| manifest.functions.iter().any(|f| f.name == name));
         Ok(Gateway {
+            faults,
             pools,
             idle_timeout: config.runtime.as_ref().map_or(Duration::MAX, |r| r.idle_timeout),
             timeouts,
@@ -165,6 +170,10 @@ impl Gateway {
     /// Each function's invocations so far (what `/metrics` shows), for `make cost`.
     pub fn function_stats(&self) -> std::collections::BTreeMap<String, FunctionStats> {
         self.metrics.functions()
+    }
+
+    pub(crate) fn has_function(&self, name: &str) -> bool {
+        self.manifest.functions.iter().any(|f| f.name == name)
     }
 
     /// Runtime mode: how many idle processes each function has.

@@ -8,6 +8,7 @@ mod cors;
 mod decode;
 mod dispatch;
 mod event;
+mod faults;
 mod functions;
 mod gateway;
 mod metrics;

@@ -16,11 +16,23 @@ pub struct Metrics {
 struct Inner {
     /// (route key, status) → count
     requests: BTreeMap<(String, u16), u64>,
-    /// route key → (count, total seconds)
-    latency: BTreeMap<String, (u64, f64)>,
+    latency: BTreeMap<String, Histogram>,
     queues: BTreeMap<String, QueueStats>,
     websocket_connections: usize,
     functions: BTreeMap<String, FunctionStats>,
+    /// The last probe's answer (`SELECT 1`), taken when `/metrics` is read.
+    database_up: Option<bool>,
+}
+
+/// Upper bounds (seconds) of the latency buckets: the SLO's 1 s is one of them.
+const LATENCY_BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+
+#[derive(Default)]
+struct Histogram {
+    /// Observations at or under each bound of [`LATENCY_BUCKETS`] (not cumulative here).
+    buckets: [u64; LATENCY_BUCKETS.len()],
+    count: u64,
+    sum: f64,
 }
 
 /// One function's invocations, split by cold start (index 1) and warm (index 0).
@@ -62,9 +74,13 @@ impl Metrics {
     pub fn request(&self, route: &str, status: u16, elapsed: Duration) {
         if let Ok(mut m) = self.inner.lock() {
             *m.requests.entry((route.to_string(), status)).or_default() += 1;
-            let l = m.latency.entry(route.to_string()).or_default();
-            l.0 += 1;
-            l.1 += elapsed.as_secs_f64();
+            let h = m.latency.entry(route.to_string()).or_default();
+            let seconds = elapsed.as_secs_f64();
+            if let Some(i) = LATENCY_BUCKETS.iter().position(|le| seconds <= *le) {
+                h.buckets[i] += 1;
+            }
+            h.count += 1;
+            h.sum += seconds;
         }
     }
 
@@ -80,6 +96,12 @@ impl Metrics {
     pub fn dlq_depth(&self, queue: &str, depth: u64) {
         if let Ok(mut m) = self.inner.lock() {
             m.queues.entry(queue.to_string()).or_default().dlq_depth = depth;
+        }
+    }
+
+    pub fn database_up(&self, up: bool) {
+        if let Ok(mut m) = self.inner.lock() {
+            m.database_up = Some(up);
         }
     }
 
@@ -134,10 +156,27 @@ impl Metrics {
         for ((route, status), n) in &m.requests {
             let _ = writeln!(out, "cs_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}");
         }
-        let _ = writeln!(out, "# HELP cs_http_request_duration_seconds Time in the gateway and function.\n# TYPE cs_http_request_duration_seconds summary");
-        for (route, (count, sum)) in &m.latency {
-            let _ = writeln!(out, "cs_http_request_duration_seconds_sum{{route=\"{route}\"}} {sum}");
-            let _ = writeln!(out, "cs_http_request_duration_seconds_count{{route=\"{route}\"}} {count}");
+        let _ = writeln!(out, "# HELP cs_http_request_duration_seconds Time in the gateway and function.\n# TYPE cs_http_request_duration_seconds histogram");
+        for (route, h) in &m.latency {
+            let mut cumulative = 0;
+            for (le, n) in LATENCY_BUCKETS.iter().zip(h.buckets) {
+                cumulative += n;
+                let _ = writeln!(
+                    out,
+                    "cs_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{le}\"}} {cumulative}"
+                );
+            }
+            let _ =
+                writeln!(out, "cs_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}", h.count);
+            let _ = writeln!(out, "cs_http_request_duration_seconds_sum{{route=\"{route}\"}} {}", h.sum);
+            let _ = writeln!(out, "cs_http_request_duration_seconds_count{{route=\"{route}\"}} {}", h.count);
+        }
+        if let Some(up) = m.database_up {
+            let _ = writeln!(
+                out,
+                "# HELP cs_database_up Whether Postgres answered SELECT 1 when this page was read.\n# TYPE cs_database_up gauge\ncs_database_up {}",
+                u8::from(up)
+            );
         }
         let _ = writeln!(
             out,
@@ -257,6 +296,18 @@ mod tests {
         let text = m.render();
         assert!(text.contains("cs_http_requests_total{route=\"GET /users/{userId}\",status=\"200\"} 2"), "{text}");
         assert!(text.contains("cs_http_request_duration_seconds_count{route=\"GET /users/{userId}\"} 2"));
+        assert!(
+            text.contains("cs_http_request_duration_seconds_bucket{route=\"GET /users/{userId}\",le=\"0.005\"} 2"),
+            "{text}"
+        );
+        assert!(text.contains("cs_http_request_duration_seconds_bucket{route=\"GET /users/{userId}\",le=\"+Inf\"} 2"));
+        assert!(!text.contains("cs_database_up"), "not probed yet");
+        m.database_up(false);
+        m.request("GET /slow", 200, Duration::from_millis(1500));
+        let text = m.render();
+        assert!(text.contains("cs_database_up 0"));
+        assert!(text.contains("cs_http_request_duration_seconds_bucket{route=\"GET /slow\",le=\"1\"} 0"), "{text}");
+        assert!(text.contains("cs_http_request_duration_seconds_bucket{route=\"GET /slow\",le=\"2.5\"} 1"), "{text}");
         assert!(text.contains("cs_queue_records_failed_total{queue=\"notifications\"} 1"));
         assert!(text.contains("cs_queue_oldest_message_age_seconds{queue=\"notifications\"} 1.5"));
         assert!(text.contains("cs_queue_dlq_depth{queue=\"notifications\"} 2"));
