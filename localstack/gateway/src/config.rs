@@ -22,6 +22,9 @@ pub struct GatewayConfig {
     pub visibility_timeout: Option<u32>,
     /// Poll queues and run schedules (off for tools that only serve HTTP).
     pub background: bool,
+    /// Batches of one queue consumed at once (`QUEUE_POLLERS`, default 5: where Lambda's
+    /// event source mapping starts). One at a time made every consumer a single file.
+    pub queue_pollers: usize,
     /// Replaces every function's manifest timeout (tests of the timeout itself).
     pub function_timeout: Option<Duration>,
     /// Where the WebSocket API listens (port 0: any free port).
@@ -66,6 +69,7 @@ impl GatewayConfig {
                 .collect(),
             visibility_timeout: None,
             background: true,
+            queue_pollers: var("QUEUE_POLLERS").and_then(|v| v.parse().ok()).filter(|n| *n > 0).unwrap_or(5),
             function_timeout: None,
             websocket_addr: SocketAddr::from((
                 [127, 0, 0, 1],

@@ -40,6 +40,7 @@ pub struct Gateway {
     /// Runtime mode: each function's processes, and how long an idle one lives.
     pub(crate) pools: Vec<Arc<Pool>>,
     pub(crate) idle_timeout: Duration,
+    queue_pollers: usize,
     /// Functions made to fail on purpose (local only: `faults.rs`).
     pub(crate) faults: Faults,
 }
@@ -111,6 +112,7 @@ impl Gateway {
             faults,
             pools,
             idle_timeout: config.runtime.as_ref().map_or(Duration::MAX, |r| r.idle_timeout),
+            queue_pollers: config.queue_pollers,
             timeouts,
             s3_proxy,
             metrics,
@@ -137,14 +139,16 @@ impl Gateway {
                         continue;
                     };
                     let batch = i32::try_from(spec.batch_size).unwrap_or(10);
-                    tasks.push(tokio::spawn(queues::poll(
-                        Arc::clone(&self.queue),
-                        queue_name.clone(),
-                        batch,
-                        Arc::clone(consume),
-                        Arc::clone(deliveries),
-                        Arc::clone(&self.metrics),
-                    )));
+                    for _ in 0..self.queue_pollers {
+                        tasks.push(tokio::spawn(queues::poll(
+                            Arc::clone(&self.queue),
+                            queue_name.clone(),
+                            batch,
+                            Arc::clone(consume),
+                            Arc::clone(deliveries),
+                            Arc::clone(&self.metrics),
+                        )));
+                    }
                     tasks.push(tokio::spawn(queues::watch_dlq(
                         Arc::clone(&self.queue),
                         queue_name.clone(),
