@@ -77,7 +77,7 @@ fn date_param(req: &Request, name: &str, end_of_day: bool) -> Result<Option<Date
 }
 
 /// Cents of a decimal string with up to 2 decimals.
-fn cents(raw: &str) -> Option<i64> {
+pub fn cents(raw: &str) -> Option<i64> {
     let (whole, frac) = raw.split_once('.').unwrap_or((raw, ""));
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     if whole.is_empty() || whole.len() > 7 || !digits(whole) || frac.len() > 2 || !digits(frac) {

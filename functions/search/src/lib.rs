@@ -1,5 +1,6 @@
 //! Search across people, posts and items. The index sits behind the [`SearchIndex`] port;
-//! its Postgres adapter ([`PgIndex`]) owns the `search_*` tables. An indexer consumer keeps
+//! its Postgres adapter ([`PgIndex`]) owns the `search_*` tables, and its OpenSearch adapter
+//! ([`opensearch::OpenSearchIndex`]) serves when `OPENSEARCH_URL` is set. An indexer consumer keeps
 //! the index in step with the events of the user, feed and market services: it re-reads
 //! each document through the read model and writes it with its version, so a stale event
 //! never wins; blocks are applied at query time (no lag). `search-reindex` rebuilds it all.
@@ -8,6 +9,7 @@ pub mod handlers;
 pub mod index;
 pub mod indexer;
 pub mod openapi;
+pub mod opensearch;
 pub mod postgres;
 pub mod wire;
 
@@ -40,17 +42,24 @@ pub struct App {
     /// The public media bucket: posts' media and items' previews in results.
     pub media: S3Store,
     pub config: Config,
+    /// For `search-setup` (aws-sdk-opensearch) and SigV4.
+    pub aws: aws_config::SdkConfig,
 }
 
 #[derive(Debug, Clone)]
 pub struct Config {
     /// `MARKET_CURRENCIES` (as the marketplace; default EUR,USD,GBP): what `currency` may be.
     pub currencies: Vec<String>,
+    /// `OPENSEARCH_*`: with a URL the index is OpenSearch; without, Postgres.
+    pub opensearch: opensearch::OpenSearchConfig,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { currencies: vec!["EUR".into(), "USD".into(), "GBP".into()] }
+        Config {
+            currencies: vec!["EUR".into(), "USD".into(), "GBP".into()],
+            opensearch: opensearch::OpenSearchConfig { service: "es".into(), ..Default::default() },
+        }
     }
 }
 
@@ -63,13 +72,21 @@ impl Service for App {
             .ok()
             .map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect::<Vec<_>>())
             .filter(|v| !v.is_empty());
-        Ok(Config { currencies: currencies.unwrap_or_else(|| Config::default().currencies) })
+        Ok(Config {
+            currencies: currencies.unwrap_or_else(|| Config::default().currencies),
+            opensearch: opensearch::OpenSearchConfig::from_env(),
+        })
     }
 
     fn new(platform: &Platform, config: Config) -> anyhow::Result<Self> {
         let db = platform.pool("cs_search")?;
+        let index: Arc<dyn SearchIndex> = match &config.opensearch.url {
+            Some(url) => Arc::new(config.opensearch.index(url, &platform.aws)?),
+            None => Arc::new(PgIndex::new(db.clone())),
+        };
         Ok(App {
-            index: Arc::new(PgIndex::new(db.clone())),
+            index,
+            aws: platform.aws.clone(),
             db,
             tokens: platform.tokens()?,
             media: platform.media_store(),
@@ -83,6 +100,7 @@ impl Service for App {
             ("search-suggest-users", Http(handler!(App, handlers::suggest_users))),
             ("search-index", Sqs(index_events)),
             ("search-reindex", Scheduled(reindex)),
+            ("search-setup", Scheduled(setup)),
         ]
     }
 }
@@ -98,4 +116,10 @@ pub fn reindex(app: Arc<App>) -> BoxJob {
         let report = indexer::reindex(&app).await?;
         Ok(serde_json::to_value(report)?)
     })
+}
+
+/// The `search-setup` function (deploy time): the OpenSearch domain's endpoint and state,
+/// then its index template and indices. Without OpenSearch configured it does nothing.
+pub fn setup(app: Arc<App>) -> BoxJob {
+    Box::pin(async move { opensearch::setup(&app.config.opensearch, &app.aws).await })
 }
