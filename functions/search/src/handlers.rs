@@ -162,7 +162,7 @@ enum Kind {
     ))]
 pub async fn search(app: &App, req: Request) -> Reply {
     let text = query_text(&req)?;
-    let kind = match param(&req, "type").as_deref() {
+    let kind = match query_param(&req, "type").as_deref() {
         None => None,
         Some("users") => Some(Kind::Users),
         Some("posts") => Some(Kind::Posts),
@@ -176,66 +176,53 @@ pub async fn search(app: &App, req: Request) -> Reply {
         }
     };
     let params = PageParams::from_request(&req)?;
+    // Every parameter is checked, whether or not the type uses it.
+    let filters = Filters::from_request(app, &req)?;
     let viewer = viewer(app, &req)?;
     let Some(kind) = kind else { return overview(app, text, viewer).await };
-    let sort = param(&req, "sort");
-    let common = Common { text, hidden: Vec::new(), limit: params.fetch(), after: cursor_after(&params) };
+    let sort = filters.sort.as_deref();
+    let common =
+        Common { text, hidden: hidden(app, viewer).await?, limit: params.fetch(), after: cursor_after(&params) };
     let answer = match kind {
         Kind::Users => {
-            let common = Common { hidden: hidden(app, viewer).await?, ..common };
             let hits = app.index.users(&common).await?;
             let (hits, next_cursor) = page(hits, params.limit);
             let total = hits.total;
             SearchAnswer::Users(Results { items: user_hits(app, hits, &common.text).await?, next_cursor, total })
         }
         Kind::Posts => {
-            let sort = match sort.as_deref() {
+            let sort = match sort {
                 None | Some("relevance") => PostSort::Relevance,
                 Some("newest") => PostSort::Newest,
                 Some(_) => return Err(bad_sort("relevance or newest for posts")),
             };
-            let has_media = match param(&req, "hasMedia").as_deref() {
-                None => None,
-                Some("true") => Some(true),
-                Some("false") => Some(false),
-                Some(_) => return Err(invalid("hasMedia", "hasMedia must be true or false")),
-            };
             let q = PostQuery {
-                author: param(&req, "author").map(|v| parse_uuid("author", &v)).transpose()?,
-                has_media,
-                since: date_param(&req, "since", false)?,
-                until: date_param(&req, "until", true)?,
+                author: filters.author,
+                has_media: filters.has_media,
+                since: filters.since,
+                until: filters.until,
                 sort,
-                common: Common { hidden: hidden(app, viewer).await?, ..common },
+                common,
             };
             let (hits, next_cursor) = page(app.index.posts(&q).await?, params.limit);
             let total = hits.total;
             SearchAnswer::Posts(Results { items: post_hits(app, hits, viewer).await?, next_cursor, total })
         }
         Kind::Items => {
-            let sort = match sort.as_deref() {
+            let sort = match sort {
                 None | Some("relevance") => ItemSort::Relevance,
                 Some("newest") => ItemSort::Newest,
                 Some("price_asc") => ItemSort::PriceAsc,
                 Some("price_desc") => ItemSort::PriceDesc,
                 Some(_) => return Err(bad_sort("relevance, newest, price_asc or price_desc for items")),
             };
-            let currency = param(&req, "currency");
-            if let Some(c) = &currency {
-                if !app.config.currencies.contains(c) {
-                    return Err(invalid(
-                        "currency",
-                        format!("currency must be one of {}", app.config.currencies.join(", ")),
-                    ));
-                }
-            }
             let q = ItemQuery {
-                seller: param(&req, "seller").map(|v| parse_uuid("seller", &v)).transpose()?,
-                min_cents: price_param(&req, "minPrice")?,
-                max_cents: price_param(&req, "maxPrice")?,
-                currency,
+                seller: filters.seller,
+                min_cents: filters.min_cents,
+                max_cents: filters.max_cents,
+                currency: filters.currency,
                 sort,
-                common: Common { hidden: hidden(app, viewer).await?, ..common },
+                common,
             };
             let (hits, next_cursor) = page(app.index.items(&q).await?, params.limit);
             let total = hits.total;
@@ -243,6 +230,57 @@ pub async fn search(app: &App, req: Request) -> Reply {
         }
     };
     json(StatusCode::OK, &answer)
+}
+
+/// The filters and sort of `GET /search`, each checked.
+struct Filters {
+    sort: Option<String>,
+    author: Option<Uuid>,
+    has_media: Option<bool>,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+    seller: Option<Uuid>,
+    min_cents: Option<i64>,
+    max_cents: Option<i64>,
+    currency: Option<String>,
+}
+
+impl Filters {
+    fn from_request(app: &App, req: &Request) -> Result<Self, SearchError> {
+        // Enumerations: an empty value is not one of them (400 or 422, as any other).
+        let sort = query_param(req, "sort");
+        if let Some(s) = &sort {
+            if !["relevance", "newest", "price_asc", "price_desc"].contains(&s.as_str()) {
+                return Err(bad_sort("relevance, newest, price_asc or price_desc"));
+            }
+        }
+        let has_media = match query_param(req, "hasMedia").as_deref() {
+            None => None,
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            Some(_) => return Err(invalid("hasMedia", "hasMedia must be true or false")),
+        };
+        let currency = query_param(req, "currency");
+        if let Some(c) = &currency {
+            if !app.config.currencies.contains(c) {
+                return Err(invalid(
+                    "currency",
+                    format!("currency must be one of {}", app.config.currencies.join(", ")),
+                ));
+            }
+        }
+        Ok(Filters {
+            sort,
+            author: param(req, "author").map(|v| parse_uuid("author", &v)).transpose()?,
+            has_media,
+            since: date_param(req, "since", false)?,
+            until: date_param(req, "until", true)?,
+            seller: param(req, "seller").map(|v| parse_uuid("seller", &v)).transpose()?,
+            min_cents: price_param(req, "minPrice")?,
+            max_cents: price_param(req, "maxPrice")?,
+            currency,
+        })
+    }
 }
 
 /// The top hits of each kind and the total of each.

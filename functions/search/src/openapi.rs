@@ -12,7 +12,7 @@ use crate::{handlers, wire::SearchAnswer};
 #[derive(OpenApi)]
 #[openapi(
     paths(handlers::search, handlers::suggest_users),
-    components(schemas(SearchAnswer)),
+    components(schemas(SearchAnswer, SearchType, SearchSort, Flag, Currency)),
     modifiers(&AnyAnswer),
     tags((name = "search", description = "People, posts and items, found by their words"))
 )]
