@@ -7,7 +7,7 @@ SHELL := /bin/bash
 ENV := set -a && . ./.local/env && set +a &&
 NEXTEST := $(shell command -v cargo-nextest >/dev/null 2>&1 && echo "cargo nextest run" || echo "cargo test")
 
-.PHONY: help dev services stop migrate seed gateway test schemathesis fuzz lint bench build-lambdas lambdas-dev \
+.PHONY: help dev services stop migrate seed reindex gateway test schemathesis fuzz lint bench build-lambdas lambdas-dev \
 	bench-cold cost clean-test-dbs dlq redrive infra-deps synth sam-synth test-infra ops test-ops
 
 help:
@@ -19,6 +19,7 @@ help:
 	@echo "make cost      what each request costs, and the platform per month (docs/cost-model.md)"
 	@echo "make dev RUNTIME=1  the same, with every function run as its Lambda binary (runtime mode)"
 	@echo "make services  start Postgres and the AWS emulator;  make stop  stops them"
+	@echo "make reindex   rebuild the search index from Postgres (users, posts, active items)"
 	@echo "make lint      clippy (warnings are errors) and rustfmt"
 	@echo "make synth     the CDK app's CloudFormation templates in infra-cdk/cdk.out (STAGE=dev|prod; no Lambda build)"
 	@echo "make test-infra  CDK assertions, cdk-nag, cfn-lint, the compose file and the workflows (offline after install)"
@@ -36,6 +37,11 @@ migrate: services
 
 seed: services
 	@$(ENV) cargo run -q -p local-gateway -- seed-demo
+
+# Rebuilds the search index from the read model (users, posts, active items), as the
+# search-reindex function does in AWS.
+reindex: services
+	@$(ENV) cargo run -q -p local-gateway -- reindex
 
 # The service crates that are Lambda binaries (the manifest's `crate = "…"`), and where cargo
 # writes.
@@ -100,6 +106,8 @@ bench: services
 	@$(ENV) cargo run -q --profile bench-fast -p blackbox --bin bench-chat
 	@echo
 	@$(ENV) cargo run -q --profile bench-fast -p blackbox --bin bench-market
+	@echo
+	@$(ENV) cargo run -q --profile bench-fast -p blackbox --bin bench-search
 
 # Release builds of every Lambda (x86_64 here; `ARCH=arm64` for AWS, as the manifest and CI
 # do): one binary per service crate (CS_FUNCTION picks the function), plus the hello-world

@@ -23,6 +23,8 @@ export interface EnvironmentSources {
   payments: { webhookSecretArn: string; url?: string };
   queueUrls: Record<string, string>;
   opensearchUrl?: string;
+  /** The managed domain's name, for search-setup's describe_domain. */
+  opensearchDomain?: string;
   samLocal?: boolean;
 }
 
@@ -79,6 +81,7 @@ export function environmentFor(fn: FunctionSpec, uses: Use[], s: EnvironmentSour
         break;
       case 'search':
         if (s.opensearchUrl) env.OPENSEARCH_URL = s.opensearchUrl;
+        if (s.opensearchDomain) env.OPENSEARCH_DOMAIN = s.opensearchDomain;
         break;
     }
   }

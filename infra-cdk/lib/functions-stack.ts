@@ -119,12 +119,12 @@ export class FunctionsStack extends NestedStack {
       this.wireTrigger(spec, fn);
     }
 
-    // migrations: run the manifest's db-migrate function after the database exists and again
-    // whenever that function changes.
-    const migrate = this.functions.get(MIGRATE_FUNCTION);
-    if (migrate) {
-      new triggers.Trigger(this, 'Migrate', {
-        handler: migrate,
+    // Deploy steps (`{ deploy = "…" }`: the migrations, search-setup) run after the database
+    // exists and again whenever their function changes; `on-demand` ones an operator invokes.
+    for (const spec of fns) {
+      if (spec.trigger.kind !== 'deploy' || spec.trigger.step === 'on-demand') continue;
+      new triggers.Trigger(this, spec.name === MIGRATE_FUNCTION ? 'Migrate' : `Deploy-${spec.name}`, {
+        handler: this.functions.get(spec.name)!,
         executeAfter: [shared.database],
         executeOnHandlerChange: true,
         timeout: Duration.minutes(10),
@@ -172,6 +172,7 @@ export class FunctionsStack extends NestedStack {
           targets: [new targets.LambdaFunction(fn, { retryAttempts: 2 })],
         });
         break;
+      case 'deploy':
       case 'none':
         break;
     }

@@ -13,6 +13,8 @@ export type Trigger =
   | { kind: 'websocket'; route: string }
   | { kind: 'sqs'; queue: string }
   | { kind: 'schedule'; expression: string }
+  /** Run by the deploy (`migrations`, `search-setup`), or by an operator (`on-demand`). */
+  | { kind: 'deploy'; step: string }
   | { kind: 'none' };
 
 export interface FunctionSpec {
@@ -80,8 +82,10 @@ function parseTrigger(name: string, raw: Raw | undefined): Trigger {
     case 'schedule':
       if (!/^(rate|cron)\(.+\)$/.test(value)) fail(`${name}: schedule "${value}" is not rate(...) or cron(...)`);
       return { kind: 'schedule', expression: value };
+    case 'deploy':
+      return { kind: 'deploy', step: value };
     default:
-      // A kind this app does not know (e.g. a deploy-time function) gets no event source.
+      // A kind this app does not know gets no event source.
       return { kind: 'none' };
   }
 }

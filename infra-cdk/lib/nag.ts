@@ -53,6 +53,10 @@ export const WILDCARDS: { pattern: RegExp; reason: string }[] = [
     reason: 'Objects of our own bucket: keys are made per upload at run time.',
   },
   {
+    pattern: /^Resource::<Search[A-Za-z0-9]+\.Arn>\/\*$/,
+    reason: 'HTTP paths of our own OpenSearch domain: index and document paths are made at run time.',
+  },
+  {
     pattern: /^Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<WebSocketApi[A-Za-z0-9]+>\/(dev|prod)\/POST\/@connections\/\*$/,
     reason: 'PostToConnection on our WebSocket stage: connection ids are made per client at run time.',
   },

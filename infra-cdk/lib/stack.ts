@@ -386,6 +386,7 @@ export class ConnectSphereStack extends Stack {
       payments: { webhookSecretArn: paymentSecret.secretArn, url: cfg.paymentsUrl },
       queueUrls: Object.fromEntries([...this.queues].map(([k, q]) => [k, q.queue.queueUrl])),
       opensearchUrl: search ? `https://${search.domainEndpoint}` : undefined,
+      opensearchDomain: search?.domainName,
       samLocal: props.samLocal,
     };
 

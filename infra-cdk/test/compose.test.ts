@@ -65,10 +65,10 @@ describe('docker-compose.yml', () => {
   });
 
   it('the plan follows the manifest: a new queue or table use appears in it', () => {
-    const text = fs.readFileSync(MANIFEST_PATH, 'utf8') + '\n[[queue]]\nname = "search"\nvisibility_timeout = 40\nmax_receive_count = 3\n';
+    const text = fs.readFileSync(MANIFEST_PATH, 'utf8') + '\n[[queue]]\nname = "reports"\nvisibility_timeout = 40\nmax_receive_count = 3\n';
     const tmp = path.join(fs.mkdtempSync('/tmp/cs-manifest-'), 'manifest.toml');
     fs.writeFileSync(tmp, text);
     const p = JSON.parse(execFileSync('python3', [path.join(dir, 'init/ready.d/create-resources.py'), '--dry-run', '--manifest', tmp], { encoding: 'utf8' }));
-    assert.deepEqual(p.queues.find((q: any) => q.name === 'search'), { name: 'search', dlq: 'search-dlq', visibility_timeout: 40, max_receive_count: 3 });
+    assert.deepEqual(p.queues.find((q: any) => q.name === 'reports'), { name: 'reports', dlq: 'reports-dlq', visibility_timeout: 40, max_receive_count: 3 });
   });
 });

@@ -76,6 +76,8 @@ export function flatten(parent: any, templates: Map<string, any>, nested: Map<st
     const child = flatten(templates.get(file) ?? assertNever(file), templates, nested);
     for (const [cid, cr] of Object.entries<any>(child.Resources)) {
       if (cr.Type === 'AWS::CDK::Metadata') continue;
+      // CDK's per-stack singletons (the trigger provider) repeat in every stack that needs them.
+      if (cid in resources && cid.startsWith('AWSCDK')) continue;
       if (cid in resources) throw new Error(`logical id ${cid} is in two stacks`);
       // what the nested stack waits for, each of its resources waits for
       const dependsOn = [...new Set([cr.DependsOn ?? [], r.DependsOn ?? []].flat())];

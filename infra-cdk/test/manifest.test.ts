@@ -24,8 +24,7 @@ describe('manifest', () => {
     assert.ok(m.functions.length > 0);
     for (const f of m.functions) {
       assert.ok(m.services.has(f.crate), f.crate);
-      // only the deploy-time migrations function may have no trigger this app understands
-      if (f.name !== 'db-migrate') assert.notEqual(f.trigger.kind, 'none', `${f.name} has a trigger this app understands`);
+      assert.notEqual(f.trigger.kind, 'none', `${f.name} has a trigger this app understands`);
     }
   });
 
@@ -44,9 +43,14 @@ describe('manifest', () => {
     assert.throws(() => parseManifest(base + '[[function]]\nname = "g"\ncrate = "a"\ntrigger = { sqs = "nope" }\n'), /no \[\[queue\]\]/);
   });
 
-  it('gives a function with no or an unknown trigger no event source (deploy-time functions)', () => {
-    const m = parseManifest(base + '[[function]]\nname = "db-migrate"\ncrate = "a"\n');
+  it('gives a function with no or an unknown trigger no event source', () => {
+    const m = parseManifest(base + '[[function]]\nname = "x"\ncrate = "a"\n');
     assert.equal(m.functions[0].trigger.kind, 'none');
+  });
+
+  it('reads deploy steps', () => {
+    const m = parseManifest(base + '[[function]]\nname = "db-migrate"\ncrate = "a"\ntrigger = { deploy = "migrations" }\n');
+    assert.deepEqual(m.functions[0].trigger, { kind: 'deploy', step: 'migrations' });
   });
 });
 

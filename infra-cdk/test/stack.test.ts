@@ -286,13 +286,16 @@ describe('network', () => {
 });
 
 describe('migrations', () => {
-  it('the manifest\'s db-migrate function runs by a trigger after the database; none without it', () => {
-    dev.main.resourceCountIs('Custom::Trigger', 1);
-    const [, trigger] = findResources(dev.mainJson, 'Custom::Trigger')[0];
-    assert.ok((trigger.DependsOn as string[]).some((d) => d.startsWith('Db')), 'runs after the database');
-    assert.ok(JSON.stringify(trigger.Properties.HandlerArn).toLowerCase().includes('dbmigrate'), 'invokes db-migrate');
+  it('deploy steps (db-migrate, search-setup) run by a trigger after the database; on-demand ones do not', () => {
+    const triggers = findResources(dev.mainJson, 'Custom::Trigger').map(([, t]) => t);
+    const invoked = triggers.map((t) => JSON.stringify(t.Properties.HandlerArn).toLowerCase());
+    assert.equal(triggers.length, 2, invoked.join(' '));
+    for (const t of triggers) assert.ok((t.DependsOn as string[]).some((d) => d.startsWith('Db')), 'runs after the database');
+    assert.ok(invoked.some((a) => a.includes('dbmigrate')), 'invokes db-migrate');
+    assert.ok(invoked.some((a) => a.includes('searchsetup')), 'invokes search-setup');
+    assert.ok(!invoked.some((a) => a.includes('searchreindex')), 'search-reindex is on demand');
     const text = fs.readFileSync(MANIFEST_PATH, 'utf8').replace(/\[\[function\]\]\nname = "db-migrate"[^[]*/, '');
-    synth({ stage: 'dev' }, parseManifest(text)).main.resourceCountIs('Custom::Trigger', 0);
+    synth({ stage: 'dev' }, parseManifest(text)).main.resourceCountIs('Custom::Trigger', 1);
   });
 });
 

@@ -330,6 +330,60 @@ pub async fn connections() -> cs_aws::DynamoConnections {
     cs_aws::DynamoConnections::new(cs_aws::dynamodb(&aws), table)
 }
 
+/// A small valid PDF, for item files.
+pub const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+/// An `item_file` upload of `who`'s, uploaded and checked (ready).
+pub async fn item_file(app: &TestApp, who: &TestUser) -> String {
+    let res = app
+        .post(
+            "/media/uploads",
+            Some(&who.access),
+            json!({ "contentType": "application/pdf", "size": PDF.len(), "purpose": "item_file" }),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let ticket: Value = res.json().await.unwrap();
+    let url = ticket["uploadUrl"].as_str().unwrap();
+    assert!(url.starts_with(&app.url), "the browser uploads through the gateway's origin: {url}");
+    let preflight = app
+        .http
+        .request(reqwest::Method::OPTIONS, url)
+        .header("origin", "http://localhost:5173")
+        .header("access-control-request-method", "PUT")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "http://localhost:5173");
+    let put = app.http.put(url).header("content-type", "application/pdf").body(PDF.to_vec()).send().await.unwrap();
+    assert!(put.status().is_success(), "PUT {}", put.status());
+    let id = ticket["mediaId"].as_str().unwrap().to_string();
+    let m: Value = eventually(20, || async {
+        let m: Value = app.get(&format!("/media/{id}"), Some(&who.access)).await.json().await.unwrap();
+        (m["status"] != "pending").then_some(m)
+    })
+    .await;
+    assert_eq!(m["status"], "ready", "{m}");
+    id
+}
+
+/// An item of `seller`s (a ready item_file, a title, a price), with `extra` fields.
+pub async fn create_item(app: &TestApp, seller: &TestUser, extra: Value) -> Value {
+    let file = item_file(app, seller).await;
+    let mut body = json!({
+        "title": "Film presets, vol. 1",
+        "description": "Twelve presets.",
+        "price": { "amount": "12.50", "currency": "EUR" },
+        "fileMediaId": file,
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    let res = app.post("/items", Some(&seller.access), body).await;
+    assert_eq!(res.status(), 201);
+    res.json().await.unwrap()
+}
+
 /// What a benchmark cell measured: latencies in milliseconds, and how many per second.
 #[derive(Debug, Clone, Copy)]
 pub struct Latencies {

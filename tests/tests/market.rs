@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use blackbox::{assert_problem, eventually, mails_to, TestApp, TestUser};
+use blackbox::{assert_problem, create_item, eventually, item_file, mails_to, TestApp, TestUser, PDF};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -15,58 +15,6 @@ fn sandbox() -> String {
 
 fn secret() -> String {
     std::env::var("PAYMENT_WEBHOOK_SECRET").expect("PAYMENT_WEBHOOK_SECRET").split(',').next().unwrap().to_string()
-}
-
-const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
-
-/// An `item_file` upload of `who`'s, uploaded and checked (ready).
-async fn item_file(app: &TestApp, who: &TestUser) -> String {
-    let res = app
-        .post(
-            "/media/uploads",
-            Some(&who.access),
-            json!({ "contentType": "application/pdf", "size": PDF.len(), "purpose": "item_file" }),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
-    let ticket: Value = res.json().await.unwrap();
-    let url = ticket["uploadUrl"].as_str().unwrap();
-    assert!(url.starts_with(&app.url), "the browser uploads through the gateway's origin: {url}");
-    let preflight = app
-        .http
-        .request(Method::OPTIONS, url)
-        .header("origin", "http://localhost:5173")
-        .header("access-control-request-method", "PUT")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(preflight.headers()["access-control-allow-origin"], "http://localhost:5173");
-    let put = app.http.put(url).header("content-type", "application/pdf").body(PDF.to_vec()).send().await.unwrap();
-    assert!(put.status().is_success(), "PUT {}", put.status());
-    let id = ticket["mediaId"].as_str().unwrap().to_string();
-    let m: Value = eventually(20, || async {
-        let m: Value = app.get(&format!("/media/{id}"), Some(&who.access)).await.json().await.unwrap();
-        (m["status"] != "pending").then_some(m)
-    })
-    .await;
-    assert_eq!(m["status"], "ready", "{m}");
-    id
-}
-
-async fn create_item(app: &TestApp, seller: &TestUser, extra: Value) -> Value {
-    let file = item_file(app, seller).await;
-    let mut body = json!({
-        "title": "Film presets, vol. 1",
-        "description": "Twelve presets.",
-        "price": { "amount": "12.50", "currency": "EUR" },
-        "fileMediaId": file,
-    });
-    for (k, v) in extra.as_object().unwrap() {
-        body[k] = v.clone();
-    }
-    let res = app.post("/items", Some(&seller.access), body).await;
-    assert_eq!(res.status(), 201);
-    res.json().await.unwrap()
 }
 
 async fn order(app: &TestApp, buyer: &TestUser, item: &str, key: &str) -> reqwest::Response {

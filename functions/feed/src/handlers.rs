@@ -149,8 +149,12 @@ pub async fn update_post(app: &App, req: Request) -> Reply {
     let body: EditPostBody = json_body(&req)?;
     let content = text("content", &body.content, MAX_POST_CHARS)?;
     own_post(app, me.id, id).await?;
-    let client = app.db.get().await?;
-    repo::update_post(&client, id, &content).await?;
+    let mut client = app.db.get().await?;
+    let tx = client.transaction().await?;
+    repo::update_post(&tx, id, &content).await?;
+    let outbox = cs_events::emit(&tx, &DomainEvent::PostUpdated { post_id: id, author_id: me.id }.into_event()).await?;
+    tx.commit().await?;
+    app.relay.publish(&mut client, &outbox).await;
     json(StatusCode::OK, &post_view(app, Some(me.id), id).await?)
 }
 
@@ -166,8 +170,12 @@ pub async fn delete_post(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
     let id = path_uuid(&req, "id")?;
     own_post(app, me.id, id).await?;
-    let client = app.db.get().await?;
-    repo::delete_post(&client, id).await?;
+    let mut client = app.db.get().await?;
+    let tx = client.transaction().await?;
+    repo::delete_post(&tx, id).await?;
+    let outbox = cs_events::emit(&tx, &DomainEvent::PostDeleted { post_id: id, author_id: me.id }.into_event()).await?;
+    tx.commit().await?;
+    app.relay.publish(&mut client, &outbox).await;
     no_content()
 }
 

@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { id: "feed/0002_post_media", sql: include_str!("../migrations/0002_post_media.sql") },
     Migration { id: "feed/0003_celebrity_index", sql: include_str!("../migrations/0003_celebrity_index.sql") },
     Migration { id: "feed/0004_grants", sql: include_str!("../migrations/0004_grants.sql") },
+    Migration { id: "feed/0005_search_documents", sql: include_str!("../migrations/0005_search_documents.sql") },
 ];
 
 /// Authors with at least this many followers are merged into timelines on read.

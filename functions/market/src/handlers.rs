@@ -112,9 +112,10 @@ pub async fn create_item(app: &App, req: Request) -> Reply {
         None => None,
     };
     let id = Uuid::now_v7();
-    let client = app.db.get().await?;
+    let mut client = app.db.get().await?;
+    let tx = client.transaction().await?;
     repo::insert_item(
-        &client,
+        &tx,
         &repo::NewItem {
             id,
             seller: me.id,
@@ -131,6 +132,9 @@ pub async fn create_item(app: &App, req: Request) -> Reply {
         },
     )
     .await?;
+    let outbox = cs_events::emit(&tx, &DomainEvent::ItemCreated { item_id: id, seller_id: me.id }.into_event()).await?;
+    tx.commit().await?;
+    app.relay.publish(&mut client, &outbox).await;
     let item = repo::item(&client, id).await?.ok_or(MarketError::ItemNotFound)?;
     drop(client);
     json(StatusCode::CREATED, &item_view(app, item).await?)
@@ -278,7 +282,7 @@ pub async fn update_item(app: &App, req: Request) -> Reply {
         Some(None) => None,
         Some(Some(raw)) => Some(own_upload(app, me.id, "previewMediaId", raw, PREVIEW_PURPOSES).await?.id),
     };
-    let client = app.db.get().await?;
+    let mut client = app.db.get().await?;
     let update = repo::ItemUpdate {
         title: &title,
         description: &description,
@@ -287,7 +291,11 @@ pub async fn update_item(app: &App, req: Request) -> Reply {
         copies,
         status: &status,
     };
-    repo::update_item(&client, id, &update).await?;
+    let tx = client.transaction().await?;
+    repo::update_item(&tx, id, &update).await?;
+    let outbox = cs_events::emit(&tx, &DomainEvent::ItemUpdated { item_id: id, seller_id: me.id }.into_event()).await?;
+    tx.commit().await?;
+    app.relay.publish(&mut client, &outbox).await;
     let item = repo::item(&client, id).await?.ok_or(MarketError::ItemNotFound)?;
     drop(client);
     json(StatusCode::OK, &item_view(app, item).await?)
@@ -305,8 +313,13 @@ pub async fn archive_item(app: &App, req: Request) -> Reply {
     let me = require_caller(&req)?;
     let id = path_uuid(&req, "id")?;
     own_item(app, me.id, id).await?;
-    let client = app.db.get().await?;
-    repo::archive_item(&client, id).await?;
+    let mut client = app.db.get().await?;
+    let tx = client.transaction().await?;
+    repo::archive_item(&tx, id).await?;
+    let outbox =
+        cs_events::emit(&tx, &DomainEvent::ItemArchived { item_id: id, seller_id: me.id }.into_event()).await?;
+    tx.commit().await?;
+    app.relay.publish(&mut client, &outbox).await;
     no_content()
 }
 

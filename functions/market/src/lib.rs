@@ -35,6 +35,7 @@ pub use provider::{PaymentProvider, SandboxProvider};
 pub const MIGRATIONS: &[Migration] = &[
     Migration { id: "market/0001_market", sql: include_str!("../migrations/0001_market.sql") },
     Migration { id: "market/0002_grants", sql: include_str!("../migrations/0002_grants.sql") },
+    Migration { id: "market/0003_search_documents", sql: include_str!("../migrations/0003_search_documents.sql") },
 ];
 
 pub struct App {

@@ -20,6 +20,7 @@ pub fn migrations() -> Vec<Migration> {
         feed::MIGRATIONS,
         chat::MIGRATIONS,
         market::MIGRATIONS,
+        search::MIGRATIONS,
     ]
     .concat()
 }

@@ -84,7 +84,14 @@ pub fn plan(event: &Event) -> Option<Planned> {
         | DomainEvent::PostCreated { .. }
         | DomainEvent::MessageSent { .. }
         | DomainEvent::OrderCreated { .. }
-        | DomainEvent::RefundRequested { .. } => return None,
+        | DomainEvent::RefundRequested { .. }
+        | DomainEvent::UserCreated { .. }
+        | DomainEvent::UserUpdated { .. }
+        | DomainEvent::PostUpdated { .. }
+        | DomainEvent::PostDeleted { .. }
+        | DomainEvent::ItemCreated { .. }
+        | DomainEvent::ItemUpdated { .. }
+        | DomainEvent::ItemArchived { .. } => return None,
         DomainEvent::Followed { follower_id, following_id } => {
             (following_id, Kind::Follow, following_id, follower_id, "follow".to_string())
         }

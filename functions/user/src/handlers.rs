@@ -80,7 +80,9 @@ pub async fn register(app: &App, req: Request) -> Reply {
         NewUser { id: Uuid::now_v7(), username: username.as_str(), email: email.as_str(), hashed_password: &hashed };
     let user = repo::insert_user(&tx, &new).await?;
     let (access_token, refresh_token, expires_in) = start_session(app, &tx, &user).await?;
+    let outbox = cs_events::emit(&tx, &DomainEvent::UserCreated { user_id: new.id }.into_event()).await?;
     tx.commit().await?;
+    app.relay.publish(&mut client, &outbox).await;
 
     let view = UserView::for_viewer(user, Some(new.id));
     json(
@@ -189,7 +191,9 @@ pub async fn update_user(app: &App, req: Request) -> Reply {
         // A new password signs out every other session.
         repo::revoke_all_for_user(&tx, id).await?;
     }
+    let outbox = cs_events::emit(&tx, &DomainEvent::UserUpdated { user_id: id }.into_event()).await?;
     tx.commit().await?;
+    app.relay.publish(&mut client, &outbox).await;
     json(StatusCode::OK, &UserView::for_viewer(user, Some(me.id)))
 }
 

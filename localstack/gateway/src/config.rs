@@ -16,6 +16,7 @@ pub struct GatewayConfig {
     pub media: media::Config,
     pub feed: feed::Config,
     pub market: market::Config,
+    pub search: search::Config,
     pub frontend_dir: Option<PathBuf>,
     pub cors_origins: Vec<String>,
     /// Overrides every queue's visibility timeout (tests use seconds, not minutes).
@@ -58,6 +59,7 @@ impl GatewayConfig {
             media: media::App::config_from_env()?,
             feed: feed::App::config_from_env()?,
             market: market::App::config_from_env()?,
+            search: search::App::config_from_env()?,
             frontend_dir: Some(var("FRONTEND_DIST").map_or_else(|| repo_root().join("frontend/dist"), PathBuf::from)),
             cors_origins: var("CORS_ORIGINS")
                 .unwrap_or_else(|| {

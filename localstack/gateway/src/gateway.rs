@@ -65,6 +65,7 @@ impl Gateway {
                 functions.add::<feed::App>(&platform, config.feed.clone())?;
                 functions.add::<chat::App>(&platform, ())?;
                 functions.add::<market::App>(&platform, config.market.clone())?;
+                functions.add::<search::App>(&platform, config.search.clone())?;
                 functions.add::<notify::App>(&platform, ())?;
                 functions.add::<outbox::App>(&platform, ())?;
                 functions.add::<api_docs::App>(&platform, ())?;

@@ -58,6 +58,24 @@ pub enum DomainEvent {
     /// that arrived for a cancelled order).
     #[serde(rename = "market.refund_requested", rename_all = "camelCase")]
     RefundRequested { order_id: Uuid, payment_id: String, requested_by: Option<Uuid> },
+    /// A user registered (search indexes their profile).
+    #[serde(rename = "user.created", rename_all = "camelCase")]
+    UserCreated { user_id: Uuid },
+    /// A user changed their profile.
+    #[serde(rename = "user.updated", rename_all = "camelCase")]
+    UserUpdated { user_id: Uuid },
+    #[serde(rename = "post.updated", rename_all = "camelCase")]
+    PostUpdated { post_id: Uuid, author_id: Uuid },
+    #[serde(rename = "post.deleted", rename_all = "camelCase")]
+    PostDeleted { post_id: Uuid, author_id: Uuid },
+    /// An item was listed (active or draft).
+    #[serde(rename = "market.item_created", rename_all = "camelCase")]
+    ItemCreated { item_id: Uuid, seller_id: Uuid },
+    /// An item's listing changed (title, description, price, status, copies...).
+    #[serde(rename = "market.item_updated", rename_all = "camelCase")]
+    ItemUpdated { item_id: Uuid, seller_id: Uuid },
+    #[serde(rename = "market.item_archived", rename_all = "camelCase")]
+    ItemArchived { item_id: Uuid, seller_id: Uuid },
 }
 
 impl DomainEvent {
@@ -79,6 +97,13 @@ impl DomainEvent {
             DomainEvent::RefundRequested { order_id, requested_by, .. } => {
                 (requested_by.unwrap_or(Uuid::nil()), *order_id)
             }
+            DomainEvent::UserCreated { user_id } | DomainEvent::UserUpdated { user_id } => (*user_id, *user_id),
+            DomainEvent::PostUpdated { post_id, author_id } | DomainEvent::PostDeleted { post_id, author_id } => {
+                (*author_id, *post_id)
+            }
+            DomainEvent::ItemCreated { item_id, seller_id }
+            | DomainEvent::ItemUpdated { item_id, seller_id }
+            | DomainEvent::ItemArchived { item_id, seller_id } => (*seller_id, *item_id),
         }
     }
 

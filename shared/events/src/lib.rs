@@ -19,7 +19,7 @@ pub use consumer::{
 pub use event::{DomainEvent, Event, EVENT_VERSION};
 pub use outbox::{
     emit, handled_in_process, queues_for, CHAT_QUEUE, MARKET_FULFILMENT_QUEUE, MARKET_PAYMENTS_QUEUE,
-    NOTIFICATIONS_QUEUE, TIMELINE_QUEUE,
+    NOTIFICATIONS_QUEUE, SEARCH_QUEUE, TIMELINE_QUEUE,
 };
 pub use relay::{Queue, Relay, SweepReport};
 

@@ -7,12 +7,21 @@ pub const TIMELINE_QUEUE: &str = "timeline";
 pub const CHAT_QUEUE: &str = "chat";
 pub const MARKET_PAYMENTS_QUEUE: &str = "market-payments";
 pub const MARKET_FULFILMENT_QUEUE: &str = "market-fulfilment";
+pub const SEARCH_QUEUE: &str = "search";
 
 /// The queues an event type goes to (each gets its own outbox row and delivery).
 pub fn queues_for(kind: &str) -> &'static [&'static str] {
     match kind {
         "user.followed" => &[NOTIFICATIONS_QUEUE, TIMELINE_QUEUE],
-        "user.unfollowed" | "post.created" => &[TIMELINE_QUEUE],
+        "user.unfollowed" => &[TIMELINE_QUEUE],
+        "post.created" => &[TIMELINE_QUEUE, SEARCH_QUEUE],
+        "user.created"
+        | "user.updated"
+        | "post.updated"
+        | "post.deleted"
+        | "market.item_created"
+        | "market.item_updated"
+        | "market.item_archived" => &[SEARCH_QUEUE],
         "chat.message_sent" => &[CHAT_QUEUE],
         "post.liked"
         | "post.commented"

@@ -55,6 +55,27 @@ impl UserSummary {
     }
 }
 
+/// The users of these ids (any order).
+pub async fn users_by_ids(db: &impl GenericClient, ids: &[Uuid]) -> Result<Vec<UserSummary>, tokio_postgres::Error> {
+    let sql = format!("SELECT {} FROM user_summaries u WHERE u.id = ANY($1)", UserSummary::columns("u", ""));
+    let rows = db.query(&db.prepare_cached(&sql).await?, &[&ids]).await?;
+    rows.iter().map(|r| UserSummary::from_row(r, "")).collect()
+}
+
+/// Up to `limit` users with ids above `after`, by id: a full scan in pages (reindexing).
+pub async fn users_after(
+    db: &impl GenericClient,
+    after: Uuid,
+    limit: i64,
+) -> Result<Vec<UserSummary>, tokio_postgres::Error> {
+    let sql = format!(
+        "SELECT {} FROM user_summaries u WHERE u.id > $1 ORDER BY u.id LIMIT $2",
+        UserSummary::columns("u", "")
+    );
+    let rows = db.query(&db.prepare_cached(&sql).await?, &[&after, &limit]).await?;
+    rows.iter().map(|r| UserSummary::from_row(r, "")).collect()
+}
+
 /// Whether either of the two has blocked the other.
 pub async fn blocked_between(db: &impl GenericClient, a: Uuid, b: Uuid) -> Result<bool, tokio_postgres::Error> {
     let sql = "SELECT EXISTS (SELECT 1 FROM user_blocks

@@ -1,6 +1,7 @@
 //! `local-gateway [serve]`   run the HTTP API on 127.0.0.1:3000 and the WebSocket API on :3001 (migrates first)
 //! `local-gateway migrate`   apply every service's migrations to DATABASE_URL
 //! `local-gateway seed-demo` create the demo users of the README, their posts and items (idempotent)
+//! `local-gateway reindex`   rebuild the search index from the read model (what `search-reindex` runs)
 //! `local-gateway drop-test-dbs` drop the databases test runs left behind
 //! `local-gateway dlq <queue>`    list the messages in the queue's dead-letter queue
 //! `local-gateway redrive <queue>` move them back to the queue
@@ -26,6 +27,14 @@ async fn main() -> anyhow::Result<()> {
             let running = spawn(config, "127.0.0.1:0".parse()?).await?;
             local_gateway::seed::demo_content(&running.url()).await
         }
+        "reindex" => {
+            migrate().await?;
+            let app = <search::App as cs_platform::Service>::from_env().await?;
+            let started = std::time::Instant::now();
+            let report = search::indexer::reindex(&app).await?;
+            println!("reindexed in {:.1?}: {}", started.elapsed(), serde_json::to_string(&report)?);
+            Ok(())
+        }
         "drop-test-dbs" => {
             let n = cs_db::testing::drop_test_databases().await?;
             println!("dropped {n} test databases");
@@ -38,7 +47,9 @@ async fn main() -> anyhow::Result<()> {
             println!("moved {moved} messages from {queue}-dlq back to {queue}");
             Ok(())
         }
-        other => anyhow::bail!("unknown command {other}; try serve, migrate, seed-demo, drop-test-dbs, dlq or redrive"),
+        other => anyhow::bail!(
+            "unknown command {other}; try serve, migrate, seed-demo, reindex, drop-test-dbs, dlq or redrive"
+        ),
     }
 }
 
