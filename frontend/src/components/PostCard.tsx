@@ -30,12 +30,13 @@ function Content({ text }: { text: string }) {
 export function PostCard({ post, onChange }: { post: Post; onChange?: (p: Post) => void }) {
   const me = useMe();
   const toast = useToast();
-  const [local, setLocal] = useState(post);
-  const p = local.id === post.id && local.updatedAt === post.updatedAt && local.likeCount === post.likeCount ? local : post;
+  // The like state as this card last knew it (optimistic, then the server's), over the prop.
+  const [like, setLike] = useState<Pick<Post, 'likedByMe' | 'likeCount'> | null>(null);
+  const p = like ? { ...post, ...like } : post;
   const [busy, setBusy] = useState(false);
 
   const update = (next: Post) => {
-    setLocal(next);
+    setLike({ likedByMe: next.likedByMe, likeCount: next.likeCount });
     onChange?.(next);
   };
 

@@ -66,6 +66,8 @@ export async function api<T>(path: string, init: RequestInit & { json?: unknown 
   }
   if (!res.ok) throw await problemOf(res);
   if (res.status === 204) return undefined as T;
+  // The local gateway answers index.html to a GET on a path with no route: not an API answer.
+  if (!(res.headers.get('content-type') ?? '').includes('json')) throw new ApiError(404, 'route_not_found', 'This server does not offer that yet.');
   return (await res.json()) as T;
 }
 

@@ -47,11 +47,13 @@ export class Realtime {
     this.stopped = false;
     void this.connect();
     window.addEventListener('online', this.onOnline);
+    window.addEventListener('offline', this.onOffline);
   }
 
   stop() {
     this.stopped = true;
     window.removeEventListener('online', this.onOnline);
+    window.removeEventListener('offline', this.onOffline);
     if (this.timer) clearTimeout(this.timer);
     this.ws?.close(1000);
     this.ws = null;
@@ -65,6 +67,9 @@ export class Realtime {
       void this.connect();
     }
   };
+
+  // The network is gone: a socket that looks open would swallow what is sent.
+  private onOffline = () => this.drop();
 
   private setStatus(s: Status, reconnected: boolean) {
     this.status = s;
@@ -139,3 +144,6 @@ export class Realtime {
 }
 
 export const realtime = new Realtime();
+
+// The e2e tests drop the socket through this to check the catch-up after a reconnect.
+if (typeof window !== 'undefined') (window as unknown as { __realtime: Realtime }).__realtime = realtime;

@@ -64,10 +64,13 @@ export default function ConversationPage() {
 
   const sendRest = useCallback(
     async (m: Shown) => {
+      acks.current.delete(m.clientId!);
       try {
         const stored = await rest.sendMessage(id, m.body, m.clientId ?? newId());
         setMessages((list) => merge(list, [stored]));
       } catch (err) {
+        // Offline: it stays pending and goes when the connection is back.
+        if (err instanceof ApiError && err.offline) return;
         const msg = err instanceof ApiError && err.code === 'blocked' ? 'You cannot message this person.' : describe(err);
         setMessages((list) => list.map((x) => (x.clientId === m.clientId ? { ...x, state: 'failed', error: msg } : x)));
       }
@@ -93,6 +96,7 @@ export default function ConversationPage() {
         if (f.type === 'message' && f.message.conversationId === id) {
           const t = f.message.clientId ? acks.current.get(f.message.clientId) : undefined;
           if (t) clearTimeout(t);
+          if (f.message.clientId) acks.current.delete(f.message.clientId);
           setMessages((list) => merge(list, [f.message]));
           setTyping((ty) => ({ ...ty, [f.message.senderId]: 0 }));
         } else if (f.type === 'typing' && f.conversationId === id && f.userId !== me?.id) {
@@ -102,6 +106,7 @@ export default function ConversationPage() {
         } else if (f.type === 'error' && f.clientId) {
           const t = acks.current.get(f.clientId);
           if (t) clearTimeout(t);
+          acks.current.delete(f.clientId);
           setMessages((list) => list.map((x) => (x.clientId === f.clientId ? { ...x, state: 'failed', error: f.detail } : x)));
         }
       }),
