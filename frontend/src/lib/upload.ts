@@ -11,7 +11,8 @@ export const ITEM_FILE_TYPES = [
 export const ITEM_FILE_MAX = 500 * 1024 * 1024;
 
 export function mib(n: number) {
-  return `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MB`;
+  const m = n / 1024 / 1024;
+  return `${Number.isInteger(m) ? m : m.toFixed(1)} MB`;
 }
 
 /** A message when the file cannot be sent, checked before any request. */
@@ -19,7 +20,7 @@ export function checkFile(file: File, types: string[], max: number): string | nu
   if (!types.includes(file.type)) {
     return `${file.name} is a ${file.type || 'file of unknown type'}; choose one of: ${types.map((t) => t.split('/')[1]).join(', ')}.`;
   }
-  if (file.size > max) return `${file.name} is ${mib(file.size)}; the limit is ${mib(max)}. Choose a smaller file.`;
+  if (file.size > max) return `${file.name} (${mib(file.size)}) is larger than the ${mib(max)} limit. Choose a smaller file.`;
   return null;
 }
 
