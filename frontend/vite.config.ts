@@ -30,7 +30,7 @@ export default defineConfig({
   build: {
     target: 'es2022',
     sourcemap: false,
-    chunkSizeWarningLimit: 250,
+    chunkSizeWarningLimit: 500,
   },
   test: {
     environment: 'jsdom',

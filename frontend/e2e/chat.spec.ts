@@ -1,14 +1,11 @@
 import { expect, test } from '@playwright/test';
-import { checkA11y, register, shot, signIn } from './helpers';
+import { checkA11y, shot, twoSignedIn } from './helpers';
 
 test('two browsers chat: typing, messages, read receipts, unread counts, a lost connection @phone', async ({ browser, request }, info) => {
-  const [cam, dee] = [await register(request, 'cam'), await register(request, 'dee')];
-  const ctxC = await browser.newContext({ ...info.project.use });
-  const ctxD = await browser.newContext({ ...info.project.use });
-  const c = await ctxC.newPage();
-  const d = await ctxD.newPage();
-  await signIn(c, cam);
-  await signIn(d, dee);
+  const two = await twoSignedIn(browser, request, info, ['cam', 'dee']);
+  const [cam, dee] = two.accounts;
+  const [c, d] = two.pages;
+  const ctxC = two.contexts[0];
 
   // Cam opens a conversation from Dee's profile.
   await c.goto(`/u/${dee.id}`);
@@ -61,6 +58,5 @@ test('two browsers chat: typing, messages, read receipts, unread counts, a lost 
   await d.getByLabel('Message', { exact: true }).press('Enter');
   await expect(c.getByRole('log', { name: 'Messages' }).getByText('Did you get this one?')).toBeVisible({ timeout: 30_000 });
   expect(conversation).toMatch(/[0-9a-f-]{36}/);
-  await ctxC.close();
-  await ctxD.close();
+  await two.close();
 });

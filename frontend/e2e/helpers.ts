@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, type APIRequestContext, type Page, type TestInfo } from '@playwright/test';
+import { expect, type APIRequestContext, type Browser, type BrowserContextOptions, type Page, type TestInfo } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 
@@ -84,4 +84,14 @@ export function png(w = 64, h = 48): Buffer {
 /** A small real PDF. */
 export function pdf(): Buffer {
   return Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
+}
+
+/** Two people, each signed in in a browser context of their own (as two browsers would be). */
+export async function twoSignedIn(browser: Browser, request: APIRequestContext, info: TestInfo, prefixes: [string, string], options: BrowserContextOptions = {}) {
+  const accounts = [await register(request, prefixes[0]), await register(request, prefixes[1])];
+  const contexts = [await browser.newContext({ ...info.project.use, ...options }), await browser.newContext({ ...info.project.use, ...options })];
+  const pages = [await contexts[0].newPage(), await contexts[1].newPage()];
+  await signIn(pages[0], accounts[0]);
+  await signIn(pages[1], accounts[1]);
+  return { accounts, contexts, pages, close: () => Promise.all(contexts.map((c) => c.close())) };
 }

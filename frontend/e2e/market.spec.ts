@@ -1,6 +1,6 @@
 import { expect, test, type BrowserContext } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { checkA11y, pdf, png, register, shot, signIn } from './helpers';
+import { checkA11y, pdf, png, register, shot, signIn, twoSignedIn } from './helpers';
 
 /**
  * The local stack presigns `item_file` uploads straight at the S3 emulator (moto), whose CORS
@@ -19,14 +19,9 @@ async function frontItemFilesBucket(ctx: BrowserContext) {
 }
 
 test('list an item with its file, buy it through the sandbox checkout, download it @phone', async ({ browser, request }, info) => {
-  const [sam, kit] = [await register(request, 'sam'), await register(request, 'kit')];
-  const ctxS = await browser.newContext({ ...info.project.use });
-  const ctxK = await browser.newContext({ ...info.project.use, acceptDownloads: true });
-  await frontItemFilesBucket(ctxS);
-  const s = await ctxS.newPage();
-  const k = await ctxK.newPage();
-  await signIn(s, sam);
-  await signIn(k, kit);
+  const two = await twoSignedIn(browser, request, info, ['sam', 'kit'], { acceptDownloads: true });
+  const [s, k] = two.pages;
+  await frontItemFilesBucket(two.contexts[0]);
 
   // Sam lists an e-book: a wrong file type first (refused before any upload), then the PDF.
   await s.goto('/market/sell');
@@ -73,8 +68,7 @@ test('list an item with its file, buy it through the sandbox checkout, download 
   await checkA11y(k, 'orders');
   await s.goto('/market/orders?role=seller');
   await expect(s.getByRole('link', { name: new RegExp(title) })).toBeVisible();
-  await ctxS.close();
-  await ctxK.close();
+  await two.close();
 });
 
 test('a declined payment says so and offers to try again', async ({ browser, request }, info) => {

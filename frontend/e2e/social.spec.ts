@@ -1,14 +1,10 @@
 import { expect, test } from '@playwright/test';
-import { checkA11y, png, register, shot, signIn } from './helpers';
+import { checkA11y, png, register, shot, signIn, twoSignedIn } from './helpers';
 
 test('post with an image, follow and see it, like and comment, a live notification @phone', async ({ browser, request }, info) => {
-  const [ana, ben] = [await register(request, 'ana'), await register(request, 'ben')];
-  const ctxA = await browser.newContext({ ...info.project.use });
-  const ctxB = await browser.newContext({ ...info.project.use });
-  const a = await ctxA.newPage();
-  const b = await ctxB.newPage();
-  await signIn(a, ana);
-  await signIn(b, ben);
+  const two = await twoSignedIn(browser, request, info, ['ana', 'ben']);
+  const [ana, ben] = two.accounts;
+  const [a, b] = two.pages;
 
   // Ana writes a post with an image: a preview, a progress bar, then the post.
   const content = `Sunrise over the bay ${Date.now()}`;
@@ -56,8 +52,7 @@ test('post with an image, follow and see it, like and comment, a live notificati
   await shot(a, info, 'notifications');
   await a.getByRole('button', { name: 'Mark all read' }).click();
   await expect(a.getByRole('link', { name: /Notifications/ }).first().locator('.badge')).toHaveCount(0);
-  await ctxA.close();
-  await ctxB.close();
+  await two.close();
 });
 
 test('a wrong-type or oversized image is refused before upload and the text is kept', async ({ page, request }) => {

@@ -22,14 +22,16 @@ export function UserLink({ user }: { user: { id: string; username: string; displ
 }
 
 type FieldProps = { label: string; error?: string | null; hint?: ReactNode; name: string };
+type Control = { id: string; 'aria-invalid'?: true; 'aria-describedby'?: string };
 
-export function Field({ label, error, hint, name, ...input }: FieldProps & InputHTMLAttributes<HTMLInputElement>) {
+/** A label, the control, a hint and the server's error for it, tied together for screen readers. */
+function FieldShell({ label, error, hint, control }: Omit<FieldProps, 'name'> & { control: (c: Control) => ReactNode }) {
   const id = useId();
   const describedBy = [error ? `${id}-err` : '', hint ? `${id}-hint` : ''].filter(Boolean).join(' ') || undefined;
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      <input id={id} name={name} className="input" aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...input} />
+      {control({ id, 'aria-invalid': error ? true : undefined, 'aria-describedby': describedBy })}
       {hint && (
         <span id={`${id}-hint`} className="hint">
           {hint}
@@ -44,25 +46,12 @@ export function Field({ label, error, hint, name, ...input }: FieldProps & Input
   );
 }
 
+export function Field({ label, error, hint, name, ...input }: FieldProps & InputHTMLAttributes<HTMLInputElement>) {
+  return <FieldShell label={label} error={error} hint={hint} control={(c) => <input {...c} name={name} className="input" {...input} />} />;
+}
+
 export function TextArea({ label, error, hint, name, ...input }: FieldProps & TextareaHTMLAttributes<HTMLTextAreaElement>) {
-  const id = useId();
-  const describedBy = [error ? `${id}-err` : '', hint ? `${id}-hint` : ''].filter(Boolean).join(' ') || undefined;
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <textarea id={id} name={name} className="input" aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...input} />
-      {hint && (
-        <span id={`${id}-hint`} className="hint">
-          {hint}
-        </span>
-      )}
-      {error && (
-        <span id={`${id}-err`} className="field-error">
-          {error}
-        </span>
-      )}
-    </div>
-  );
+  return <FieldShell label={label} error={error} hint={hint} control={(c) => <textarea {...c} name={name} className="input" {...input} />} />;
 }
 
 export function FormError({ error }: { error: string | null | undefined }) {
