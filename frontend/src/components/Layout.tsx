@@ -1,8 +1,9 @@
 import { Suspense, useEffect, useState, type ReactNode } from 'react';
-import { Link, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
+import { Link, NavLink, Outlet, ScrollRestoration, useLocation, useNavigate } from 'react-router';
 import { useMe, useOnline } from '../lib/hooks';
 import { useLive } from '../lib/live';
 import { SessionDialog } from './SessionDialog';
+import { SidebarPanels } from './Sidebar';
 import { Loading } from './ui';
 
 function Badge({ count, label }: { count: number; label: string }) {
@@ -116,17 +117,14 @@ export function Layout() {
         </main>
         <aside className="sidebar" aria-label="Search and suggestions">
           <SearchBox />
-          <div className="panel small">
-            <h2 className="small" style={{ fontSize: 'var(--text-md)' }}>Marketplace</h2>
-            <p className="muted">Digital goods from people you follow.</p>
-            <Link to="/market">Browse items</Link>
-          </div>
+          <SidebarPanels />
         </aside>
       </div>
       <nav className="tabbar" aria-label="Tabs">
         <NavItems />
       </nav>
       <SessionDialog />
+      <ScrollRestoration />
     </>
   );
 }

@@ -44,12 +44,22 @@ export interface Paged<T> {
   setItems: (f: (items: T[]) => T[]) => void;
 }
 
-/** A cursor-paged list: the first page on mount, the next on loadMore(). */
-export function usePaged<T extends { id: string }>(fetch: (cursor: string | null) => Promise<Page<T>>, deps: unknown[]): Paged<T> {
-  const [items, setItems] = useState<T[]>([]);
-  const [status, setStatus] = useState<Paged<T>['status']>('loading');
+// Lists kept for going back: a timeline left for a post shows the same pages (and the router
+// restores the scroll position) instead of starting again from the top.
+const kept = new Map<string, { items: unknown[]; cursor: string | null; status: 'idle' | 'done' }>();
+
+export function forgetKept(keep: string) {
+  kept.delete(keep);
+}
+
+/** A cursor-paged list: the first page on mount, the next on loadMore(); `keep` names it for going back. */
+export function usePaged<T extends { id: string }>(fetch: (cursor: string | null) => Promise<Page<T>>, deps: unknown[], keep?: string): Paged<T> {
+  const restored = keep ? kept.get(keep) : undefined;
+  const [items, setItemsState] = useState<T[]>((restored?.items as T[]) ?? []);
+  const [status, setStatus] = useState<Paged<T>['status']>(restored?.status ?? 'loading');
   const [error, setError] = useState<string | null>(null);
-  const cursor = useRef<string | null>(null);
+  const cursor = useRef<string | null>(restored?.cursor ?? null);
+  const skipFirst = useRef(!!restored);
   const busy = useRef(false);
   const generation = useRef(0);
   const fetchRef = useRef(fetch);
@@ -66,7 +76,7 @@ export function usePaged<T extends { id: string }>(fetch: (cursor: string | null
         if (gen !== generation.current) return;
         busy.current = false;
         cursor.current = page.nextCursor;
-        setItems((old) => {
+        setItemsState((old) => {
           const base = first ? [] : old;
           const seen = new Set(base.map((i) => i.id));
           return [...base, ...page.items.filter((i) => !seen.has(i.id))];
@@ -83,11 +93,21 @@ export function usePaged<T extends { id: string }>(fetch: (cursor: string | null
   }, []);
 
   useEffect(() => {
+    if (skipFirst.current) {
+      skipFirst.current = false;
+      return;
+    }
     cursor.current = null;
     busy.current = false;
     load(true);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
+
+  useEffect(() => {
+    if (keep && (status === 'idle' || status === 'done')) kept.set(keep, { items, cursor: cursor.current, status });
+  }, [keep, items, status]);
+
+  const setItems = useCallback((f: (items: T[]) => T[]) => setItemsState(f), []);
 
   return {
     items,

@@ -3,8 +3,9 @@ import { Link } from 'react-router';
 import { Composer } from '../components/Composer';
 import { InfiniteList } from '../components/InfiniteList';
 import { PostCard } from '../components/PostCard';
+import { WhoToFollow } from '../components/Sidebar';
 import { Empty } from '../components/ui';
-import { useMe, usePaged } from '../lib/hooks';
+import { forgetKept, useMe, usePaged } from '../lib/hooks';
 import { gql } from '../lib/queries';
 import type { Post } from '../lib/types';
 import { LoginForm } from './auth';
@@ -28,8 +29,9 @@ export function useTimelineKeys() {
 }
 
 export function Timeline({ kind }: { kind: 'home' | 'public' }) {
+  const me = useMe();
   const gkind = kind === 'home' ? 'HOME' : 'PUBLIC';
-  const paged = usePaged<Post>((cursor) => gql.timeline(gkind, cursor), [kind]);
+  const paged = usePaged<Post>((cursor) => gql.timeline(gkind, cursor), [kind], `timeline:${kind}:${me?.id ?? ''}`);
   const [fresh, setFresh] = useState<Post[]>([]);
   useTimelineKeys();
 
@@ -73,6 +75,9 @@ export function Timeline({ kind }: { kind: 'home' | 'public' }) {
             {kind === 'home' ? (
               <>
                 <p>Your home timeline is empty. Follow people to fill it, or write your first post.</p>
+                <div style={{ maxWidth: 360, margin: '0 auto 12px', textAlign: 'left' }}>
+                  <WhoToFollow />
+                </div>
                 <Link to="/explore" className="btn">Find people to follow</Link>
               </>
             ) : (
@@ -103,11 +108,16 @@ export default function HomePage() {
 }
 
 function SignedInHome() {
+  const me = useMe();
   const [key, setKey] = useState(0);
+  const posted = () => {
+    forgetKept(`timeline:home:${me?.id ?? ''}`);
+    setKey((k) => k + 1);
+  };
   return (
     <>
       <h1>Home</h1>
-      <Composer onPosted={() => setKey((k) => k + 1)} />
+      <Composer onPosted={posted} />
       <Timeline key={key} kind="home" />
     </>
   );
