@@ -26,6 +26,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(media::openapi::MediaApi::openapi());
     doc.merge(chat::openapi::ChatApi::openapi());
     doc.merge(market::openapi::MarketApi::openapi());
+    doc.merge(graphql::openapi::GraphqlApi::openapi());
     doc
 }
 

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use async_graphql::{dataloader::DataLoader, ErrorExtensionValues, ServerError};
-use cs_http::{bearer_token, json, json_body, Body, HttpError, Request, RequestExt, Response};
+use cs_http::{bearer_token, json, json_body, Body, HttpError, Problem, Request, RequestExt, Response};
 use lambda_http::{http::StatusCode, request::RequestContext};
 use uuid::Uuid;
 
@@ -22,10 +22,20 @@ use crate::{
         (status = 200, description = "The GraphQL response: `data`, and `errors` each with `extensions.code` \
             (the REST problem code, `invalid_query`, `query_too_deep` or `query_too_complex`)", body = GraphqlResponse),
         cs_http::openapi::BadBody,
+        cs_http::openapi::Unauthorized,
     ))]
 pub async fn graphql(app: &App, req: Request) -> Result<Response<Body>, HttpError> {
     let request: async_graphql::Request = json_body(&req)?;
-    let viewer = viewer(app, &req);
+    if request.query.trim().is_empty() {
+        return Err(Problem::invalid("query", "query is required: a GraphQL document").into());
+    }
+    let viewer = viewer(app, &req)?;
+    json(StatusCode::OK, &execute(app, viewer, request).await)
+}
+
+/// Runs a GraphQL request for `viewer`, with loaders of its own (what one request loads is
+/// batched and cached for that request alone: `likedByMe` is the viewer's).
+pub async fn execute(app: &App, viewer: Viewer, request: async_graphql::Request) -> async_graphql::Response {
     let viewer_id = viewer.user.as_ref().map(|(id, _)| *id);
     let services = &app.services;
     let request = request
@@ -37,7 +47,7 @@ pub async fn graphql(app: &App, req: Request) -> Result<Response<Body>, HttpErro
     for error in &mut response.errors {
         classify(error);
     }
-    json(StatusCode::OK, &response)
+    response
 }
 
 /// Errors of the query itself (not of a resolver) get a stable code too.
@@ -56,24 +66,25 @@ fn classify(error: &mut ServerError) {
     error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", code);
 }
 
-fn viewer(app: &App, req: &Request) -> Viewer {
+/// The caller of a valid Bearer token, or anonymous; a token that is sent must be valid (a
+/// 401 for the whole request, as on the REST routes where a token is optional, so the web
+/// app refreshes its session and retries).
+fn viewer(app: &App, req: &Request) -> Result<Viewer, Problem> {
     let (source_ip, request_id) = match req.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(ctx)) => {
             (ctx.http.source_ip.clone().unwrap_or_default(), ctx.request_id.clone().unwrap_or_default())
         }
         _ => (String::new(), String::new()),
     };
-    let mut viewer = Viewer { source_ip, request_id, ..Viewer::default() };
-    if let Some(token) = bearer_token(req) {
-        match app.tokens.verify(token) {
-            Ok(claims) => match Uuid::parse_str(&claims.sub) {
-                Ok(id) => viewer.user = Some((id, claims.username)),
-                Err(_) => viewer.bad_token = true,
-            },
-            Err(_) => viewer.bad_token = true,
+    let user = match bearer_token(req) {
+        None => None,
+        Some(token) => {
+            let claims = app.tokens.verify(token).ok();
+            let user = claims.and_then(|c| Some((Uuid::parse_str(&c.sub).ok()?, c.username)));
+            Some(user.ok_or_else(|| Problem::unauthorized("the access token is not valid"))?)
         }
-    }
-    viewer
+    };
+    Ok(Viewer { user, source_ip, request_id })
 }
 
 /// The body of `POST /graphql`.

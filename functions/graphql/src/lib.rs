@@ -9,6 +9,7 @@ pub mod handler;
 pub mod invoke;
 pub mod loaders;
 pub mod mutation;
+pub mod openapi;
 pub mod query;
 pub mod types;
 pub mod viewer;

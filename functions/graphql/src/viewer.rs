@@ -1,5 +1,5 @@
-//! Who is asking: the Bearer token of the `POST /graphql` request, checked here (the route's
-//! auth is `optional`, so no authorizer ran), and where the request came from.
+//! Who is asking: the valid Bearer token of the `POST /graphql` request, checked by the handler
+//! (the route's auth is `optional`, so no authorizer ran), and where the request came from.
 
 use async_graphql::{Context, Error};
 use serde_json::{json, Value};
@@ -11,9 +11,6 @@ use crate::invoke::unauthorized;
 pub struct Viewer {
     /// The signed-in user: id and username.
     pub user: Option<(Uuid, String)>,
-    /// A token was sent and it is not valid: every field that reads the caller says so
-    /// (`unauthorized`), as the REST routes answer 401 rather than serve anonymously.
-    pub bad_token: bool,
     pub source_ip: String,
     pub request_id: String,
 }
@@ -29,12 +26,9 @@ impl Viewer {
         self.user.as_ref().map(|(id, _)| *id).ok_or_else(unauthorized)
     }
 
-    /// The caller if any, for what anyone may see (a bad token is still refused).
-    pub fn optional(&self) -> Result<Option<Uuid>, Error> {
-        if self.bad_token {
-            return Err(unauthorized());
-        }
-        Ok(self.user.as_ref().map(|(id, _)| *id))
+    /// The caller if any, for what anyone may see.
+    pub fn optional(&self) -> Option<Uuid> {
+        self.user.as_ref().map(|(id, _)| *id)
     }
 }
 
