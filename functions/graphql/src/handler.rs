@@ -89,6 +89,11 @@ fn viewer(app: &App, req: &Request) -> Result<Viewer, Problem> {
 
 /// The body of `POST /graphql`.
 #[derive(utoipa::ToSchema)]
+#[schema(rename_all = "camelCase", example = json!({
+    "query": "query Timeline($first: Int) { timeline(kind: PUBLIC, first: $first) { edges { node { id content author { username } } } pageInfo { hasNextPage endCursor } } }",
+    "variables": { "first": 2 },
+    "operationName": "Timeline"
+}))]
 #[allow(dead_code)]
 pub struct GraphqlRequest {
     /// The GraphQL document.
