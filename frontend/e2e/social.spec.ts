@@ -24,9 +24,12 @@ test('post with an image, follow and see it, like and comment, a live notificati
   await shot(b, info, 'profile');
   await b.getByRole('button', { name: 'Follow' }).click();
   await expect(b.getByRole('button', { name: 'Following' })).toHaveAttribute('aria-pressed', 'true');
-  await b.goto('/');
+  // Following copies her recent posts into his timeline in the background (an event): reload until then.
   const seen = b.getByRole('article').filter({ hasText: content });
-  await expect(seen).toBeVisible();
+  await expect(async () => {
+    await b.goto('/');
+    await expect(seen).toBeVisible({ timeout: 5000 });
+  }).toPass({ timeout: 45_000 });
   await checkA11y(b, 'home timeline');
   await shot(b, info, 'home-timeline');
 

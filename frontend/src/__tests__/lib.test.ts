@@ -155,3 +155,17 @@ describe('Realtime', () => {
     vi.unstubAllGlobals();
   });
 });
+
+describe('session races', () => {
+  it('a refresh refused after signing in again does not end the new session', async () => {
+    sessionStore.signIn({ user, accessToken: 'old', refreshToken: 'r-old', expiresIn: 10 });
+    let answer!: (r: Response) => void;
+    vi.spyOn(globalThis, 'fetch').mockReturnValue(new Promise((r) => (answer = r)));
+    const pending = accessToken();
+    sessionStore.signIn({ user, accessToken: 'new', refreshToken: 'r-new', expiresIn: 900 });
+    answer(new Response('{"code":"refresh_token_reused"}', { status: 401 }));
+    expect(await pending).toBeNull();
+    expect(sessionStore.get().status).toBe('signed-in');
+    expect(await accessToken()).toBe('new');
+  });
+});

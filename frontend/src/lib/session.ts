@@ -109,12 +109,15 @@ export function refreshAccessToken(): Promise<string | null> {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ refreshToken: current.session.refreshToken }),
       });
+      // Signed in again (or out) meanwhile: this answer is about a session that is gone.
+      const stale = () => state.status === 'anonymous' || state.session.refreshToken !== current.session.refreshToken;
       if (res.status === 401 || res.status === 400 || res.status === 422) {
-        sessionStore.expire();
+        if (!stale()) sessionStore.expire();
         return null;
       }
       if (!res.ok) return null; // a network hiccup or a 5xx: keep the session, try again later
       const body = (await res.json()) as { accessToken: string; refreshToken: string; expiresIn: number };
+      if (stale()) return null;
       sessionStore.tokens(body.accessToken, body.refreshToken, body.expiresIn);
       return body.accessToken;
     } catch {
