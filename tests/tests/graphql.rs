@@ -91,7 +91,7 @@ async fn upload(app: &TestApp, who: &TestUser, content_type: &str, bytes: &[u8],
 }
 
 const POST_FIELDS: &str = "id content likeCount commentCount likedByMe mediaUrl createdAt
-    author { id username displayName avatarUrl } media { id status url thumbnailUrl width height }";
+    author { id username displayName avatarUrl followedByMe } media { id status url thumbnailUrl width height }";
 
 #[tokio::test]
 async fn sign_up_post_follow_like_and_comment_through_graphql() {
@@ -215,6 +215,13 @@ async fn sign_up_post_follow_like_and_comment_through_graphql() {
     assert_eq!(profile["user"]["followers"]["edges"][0]["node"]["username"], bob.username.as_str());
     assert_eq!(profile["user"]["following"]["edges"], json!([]));
     assert_eq!(profile["user"]["posts"]["edges"][0]["node"]["id"], post_id.as_str());
+    let state = "query($id: ID!) { user(id: $id) { followedByMe } }";
+    let as_bob = gql(&app, Some(&bob.access), state, json!({ "id": ada_id })).await;
+    assert_eq!(as_bob["user"]["followedByMe"], true);
+    let anonymous = gql(&app, None, state, json!({ "id": ada_id })).await;
+    assert_eq!(anonymous["user"]["followedByMe"], false);
+    let as_ada = gql(&app, Some(&ada_token), state, json!({ "id": bob.id })).await;
+    assert_eq!(as_ada["user"]["followedByMe"], false);
 
     // The avatar from an upload.
     let avatar = upload(&app, &reg_user(&ada_id, &ada_token), "image/png", &png(32, 32), "AVATAR").await;
@@ -631,8 +638,9 @@ async fn a_page_of_posts_takes_the_same_few_statements_whatever_its_size() {
         )
         .await;
     }
-    // Likes so that likedByMe differs between posts.
+    // Likes so that likedByMe differs between posts, and a follow so that followedByMe does.
     let reader = app.register("reader").await;
+    assert_eq!(app.follow(&reader, &authors[0]).await.status(), 204);
     let page = gql(&app, None, "{ timeline(kind: PUBLIC, first: 10) { edges { node { id } } } }", json!({})).await;
     for edge in page["timeline"]["edges"].as_array().unwrap().iter().step_by(2) {
         gql(
@@ -677,10 +685,13 @@ async fn a_page_of_posts_takes_the_same_few_statements_whatever_its_size() {
         let with_media = edges.iter().filter(|e| e["node"]["media"]["url"].is_string()).count();
         let authors: std::collections::BTreeSet<&str> =
             edges.iter().map(|e| e["node"]["author"]["username"].as_str().unwrap()).collect();
+        let followed = edges.iter().filter(|e| e["node"]["author"]["followedByMe"] == true).count();
         assert!(liked >= 1 && with_media >= 3 && authors.len() == 3, "n={n}: {liked} liked, {with_media} with media");
+        assert!(followed >= 1 && followed < n, "n={n}: {followed} by followed authors");
         statements.push(counter.take());
     }
     println!("statements for a page of 5, 20, 5, 20 posts: {statements:?}");
-    // The entries, the posts (authors, counts and like state in one query), their uploads.
-    assert_eq!(statements, [3, 3, 3, 3]);
+    // The entries, the posts (authors, counts and like state in one query), their uploads,
+    // and which of the authors the reader follows.
+    assert_eq!(statements, [4, 4, 4, 4]);
 }

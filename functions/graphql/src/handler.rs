@@ -10,7 +10,7 @@ use lambda_http::{http::StatusCode, request::RequestContext};
 use uuid::Uuid;
 
 use crate::{
-    loaders::{MediaLoader, PostLoader},
+    loaders::{FollowLoader, MediaLoader, PostLoader},
     viewer::Viewer,
     App,
 };
@@ -38,6 +38,11 @@ pub async fn graphql(app: &App, req: Request) -> Result<Response<Body>, HttpErro
 pub async fn execute(app: &App, viewer: Viewer, request: async_graphql::Request) -> async_graphql::Response {
     let viewer_id = viewer.user.as_ref().map(|(id, _)| *id);
     let services = &app.services;
+    let mut request = request;
+    if let Some(me) = viewer_id {
+        request =
+            request.data(DataLoader::new(FollowLoader { user: Arc::clone(&services.user), viewer: me }, tokio::spawn));
+    }
     let request = request
         .data(viewer)
         .data(Arc::clone(services))

@@ -50,3 +50,20 @@ impl Loader<Uuid> for MediaLoader {
         Ok(found)
     }
 }
+
+/// Whether the viewer follows each user: a loader per request (none for anonymous viewers).
+pub struct FollowLoader {
+    pub user: Arc<user::App>,
+    pub viewer: Uuid,
+}
+
+impl Loader<Uuid> for FollowLoader {
+    type Value = bool;
+    type Error = Error;
+
+    async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, bool>, Error> {
+        let client = self.user.db.get().await.map_err(|e| service_error(user::UserError::from(e)))?;
+        let followed = user::repo::followed_among(&client, self.viewer, ids).await.map_err(service_error)?;
+        Ok(ids.iter().map(|id| (*id, followed.contains(id))).collect())
+    }
+}

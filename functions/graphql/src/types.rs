@@ -43,6 +43,15 @@ impl From<cs_readmodel::UserSummary> for User {
 
 #[ComplexObject]
 impl User {
+    /// Whether the signed-in caller follows this user (false when anonymous or yourself).
+    async fn followed_by_me(&self, ctx: &Context<'_>) -> Result<bool> {
+        let Some(loader) = ctx.data_opt::<async_graphql::dataloader::DataLoader<crate::loaders::FollowLoader>>() else {
+            return Ok(false);
+        };
+        let id = crate::query::uuid("id", &self.id)?;
+        Ok(loader.load_one(id).await?.unwrap_or(false))
+    }
+
     /// The user's posts, newest first.
     #[graphql(complexity = "crate::query::page_complexity(first, child_complexity)")]
     async fn posts(
