@@ -41,7 +41,7 @@ test('list an item with its file, buy it through the sandbox checkout, download 
 
   // Kit finds it in the marketplace and buys it.
   await k.goto('/market');
-  await k.getByRole('link', { name: new RegExp(title) }).click();
+  await k.getByRole('main').getByRole('link', { name: new RegExp(title) }).click();
   await expect(k.getByRole('heading', { name: title })).toBeVisible();
   expect(k.url()).toBe(itemUrl);
   await checkA11y(k, 'item');
@@ -64,10 +64,19 @@ test('list an item with its file, buy it through the sandbox checkout, download 
 
   // Kit's orders list it; Sam's sales too.
   await k.goto('/market/orders');
-  await expect(k.getByRole('link', { name: new RegExp(title) })).toBeVisible();
+  await expect(k.getByRole('main').getByRole('link', { name: new RegExp(title) })).toBeVisible();
   await checkA11y(k, 'orders');
   await s.goto('/market/orders?role=seller');
-  await expect(s.getByRole('link', { name: new RegExp(title) })).toBeVisible();
+  await s.getByRole('main').getByRole('link', { name: new RegExp(title) }).click();
+  await expect(s.getByText(`Sold to @${two.accounts[1].username}`)).toBeVisible();
+
+  // Sam refunds it: once the provider confirms, the order says so and the download is gone.
+  s.once('dialog', (d) => void d.accept());
+  await s.getByRole('button', { name: 'Refund' }).click();
+  await expect(s.getByText('Status: refunded')).toBeVisible({ timeout: 45_000 });
+  await k.getByRole('main').getByRole('link', { name: new RegExp(title) }).click();
+  await expect(k.getByText('Status: refunded')).toBeVisible({ timeout: 20_000 });
+  await expect(k.getByRole('button', { name: 'Download' })).toHaveCount(0);
   await two.close();
 });
 

@@ -74,7 +74,12 @@ test('an expired session asks to sign in again over the page, keeping what was t
   await expect(dialog).toBeHidden();
   await expect(box).toHaveValue('A thought I do not want to lose');
   await page.getByRole('button', { name: 'Post', exact: true }).click();
-  await expect(page.getByRole('article').filter({ hasText: 'A thought I do not want to lose' })).toBeVisible();
+  const mine = page.getByRole('article').filter({ hasText: 'A thought I do not want to lose' });
+  await expect(mine).toBeVisible();
+  page.once('dialog', (d) => void d.accept());
+  await mine.getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByText('Post deleted.')).toBeVisible();
+  await expect(mine).toHaveCount(0);
 });
 
 test('search from one box, with highlights', async ({ page, request }, info) => {

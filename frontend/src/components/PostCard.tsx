@@ -27,7 +27,7 @@ function Content({ text }: { text: string }) {
   return <>{parts.map((p, i) => (p.startsWith('@') ? <strong key={i}>{p}</strong> : p))}</>;
 }
 
-export function PostCard({ post, onChange }: { post: Post; onChange?: (p: Post) => void }) {
+export function PostCard({ post, onChange, onDeleted }: { post: Post; onChange?: (p: Post) => void; onDeleted?: (id: string) => void }) {
   const me = useMe();
   const toast = useToast();
   // The like state as this card last knew it (optimistic, then the server's), over the prop.
@@ -58,6 +58,17 @@ export function PostCard({ post, onChange }: { post: Post; onChange?: (p: Post) 
       toast(`Could not ${liked ? 'like' : 'unlike'} the post: ${describe(err)}`, { label: 'Retry', run: () => void toggleLike() });
     } finally {
       setBusy(false);
+    }
+  }
+
+  async function remove() {
+    if (!window.confirm('Delete this post? Its comments and likes go too.')) return;
+    try {
+      await rest.deletePost(p.id);
+      onDeleted?.(p.id);
+      toast('Post deleted.');
+    } catch (err) {
+      toast(`Could not delete the post: ${describe(err)}`);
     }
   }
 
@@ -99,6 +110,11 @@ export function PostCard({ post, onChange }: { post: Post; onChange?: (p: Post) 
           <Link className="btn btn-ghost btn-sm" to={`/p/${p.id}`} aria-label={`Comments (${p.commentCount})`}>
             <span aria-hidden="true">❝</span> {p.commentCount}
           </Link>
+          {onDeleted && me?.id === p.author.id && (
+            <button type="button" className="btn btn-ghost btn-sm" onClick={remove}>
+              Delete
+            </button>
+          )}
         </div>
       </div>
     </article>

@@ -66,6 +66,7 @@ export const rest = {
   order: (id: string) => api<Order>(`/orders/${id}`),
   orders: (p: PageArgs & { role?: 'buyer' | 'seller' } = {}) => api<Page<Order>>(`/orders${query(p)}`),
   cancelOrder: (id: string) => api<Order>(`/orders/${id}/cancel`, { method: 'POST' }),
+  refundOrder: (id: string, reason?: string) => api<Order>(`/orders/${id}/refund`, { method: 'POST', json: reason ? { reason } : {} }),
   download: (id: string) => api<{ url: string; expiresAt: string; downloadsLeft: number | null }>(`/orders/${id}/download`),
   suggestUsers: (q: string) => api<Page<User> | { items: User[] }>(`/search/users/suggest${query({ q, limit: 6 })}`),
 };

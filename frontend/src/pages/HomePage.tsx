@@ -69,7 +69,13 @@ export function Timeline({ kind }: { kind: 'home' | 'public' }) {
       <InfiniteList
         paged={paged}
         label={kind === 'home' ? 'Home timeline' : 'Public timeline'}
-        render={(p) => <PostCard post={p} onChange={(n) => paged.setItems((items) => items.map((x) => (x.id === n.id ? n : x)))} />}
+        render={(p) => (
+          <PostCard
+            post={p}
+            onChange={(n) => paged.setItems((items) => items.map((x) => (x.id === n.id ? n : x)))}
+            onDeleted={(id) => paged.setItems((items) => items.filter((x) => x.id !== id))}
+          />
+        )}
         empty={
           <Empty>
             {kind === 'home' ? (

@@ -24,11 +24,12 @@ export default function OrderPage() {
   const current = order.status === 'ok' ? order.data : null;
 
   // Follow the order live until it settles (pending → paid → shipped).
+  const [refunding, setRefunding] = useState(false);
   useEffect(() => {
-    if (!current || settled(current.status)) return;
+    if (!current || (settled(current.status) && !(refunding && current.status !== 'refunded'))) return;
     const t = setTimeout(reload, 1000);
     return () => clearTimeout(t);
-  }, [current, reload]);
+  }, [current, reload, refunding]);
 
   // Straight from Buy: on to the provider's checkout page once it exists.
   useEffect(() => {
@@ -66,6 +67,16 @@ export default function OrderPage() {
   async function cancel() {
     try {
       setOrder(await rest.cancelOrder(o.id));
+    } catch (err) {
+      setError(describe(err));
+    }
+  }
+
+  async function refund() {
+    if (!window.confirm(`Refund ${money(o.amount)} to @${o.buyer.username}? Their download ends at once.`)) return;
+    try {
+      setOrder(await rest.refundOrder(o.id));
+      setRefunding(true); // refunded once the provider confirms: follow it until then
     } catch (err) {
       setError(describe(err));
     }
@@ -112,6 +123,14 @@ export default function OrderPage() {
         </div>
       )}
       {buyer && o.status === 'paid' && <p role="status">Payment received. Your download is being prepared…</p>}
+      {!buyer && (
+        <div className="row wrap">
+          <span className="muted">Sold to @{o.buyer.username}</span>
+          {['paid', 'shipped', 'completed'].includes(o.status) && (
+            <button type="button" className="btn btn-danger" onClick={refund} disabled={refunding}>{refunding ? 'Refund requested…' : 'Refund'}</button>
+          )}
+        </div>
+      )}
       <FormError error={error} />
       <h2>History</h2>
       <ul className="list small">
