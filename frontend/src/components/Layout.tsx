@@ -1,4 +1,4 @@
-import { Suspense, useEffect, useState, type ReactNode } from 'react';
+import { Suspense, useEffect, useRef, useState, type ReactNode } from 'react';
 import { Link, NavLink, Outlet, ScrollRestoration, useLocation, useNavigate } from 'react-router';
 import { useMe, useOnline } from '../lib/hooks';
 import { useLive } from '../lib/live';
@@ -73,7 +73,12 @@ function ConnectionBanner() {
 export function Layout() {
   const me = useMe();
   const location = useLocation();
+  // After a client-side navigation, focus goes to the new page (as a page load would start
+  // there); not on the first load, where the skip link comes first.
+  const firstPath = useRef(location.pathname);
   useEffect(() => {
+    if (firstPath.current === location.pathname) return;
+    firstPath.current = '';
     document.getElementById('main')?.focus({ preventScroll: true });
   }, [location.pathname]);
   return (
