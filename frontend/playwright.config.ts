@@ -2,6 +2,8 @@ import { defineConfig, devices } from '@playwright/test';
 
 // Against a running gateway serving the built app (scripts/e2e.sh starts one when none answers).
 const baseURL = process.env.E2E_BASE_URL ?? `http://127.0.0.1:${process.env.GATEWAY_PORT ?? '3000'}`;
+// Runs against different gateways (ports) may overlap: each keeps its own traces and report.
+const port = new URL(baseURL).port || 'default';
 const chromium = {
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   args: [
@@ -12,13 +14,13 @@ const chromium = {
 
 export default defineConfig({
   testDir: './e2e',
-  outputDir: './test-results/artifacts',
+  outputDir: `./test-results/artifacts-${port}`,
   timeout: 60_000,
   expect: { timeout: 15_000 },
   fullyParallel: false,
   workers: 1,
   retries: 0,
-  reporter: [['list'], ['html', { outputFolder: 'playwright-report', open: 'never' }]],
+  reporter: [['list'], ['html', { outputFolder: `playwright-report/${port}`, open: 'never' }]],
   use: {
     baseURL,
     launchOptions: chromium,

@@ -5,7 +5,7 @@
 # `make dev` starts one, on E2E_GATEWAY_PORT (3100) and E2E_WEBSOCKET_PORT (port + 1), and
 # stopped afterwards. Needs the backing services (`make services`, whose .local/env the
 # Makefile sources). That gateway has a database, queues, buckets and rate limits of its own
-# (a fresh database `connectsphere_e2e` each run, prefix `e2e-`), so a `make dev` gateway on the
+# (a fresh database `connectsphere_e2e_<port>` each run, prefix `e2e<port>-`), so a `make dev` gateway on the
 # same services neither takes its events nor pushes its live frames to the wrong sockets. PUBLIC_URL points the payment provider's return at the app's order page
 # (/market/orders/<id>): the market's return path /orders/<id> is an API route of the gateway.
 set -euo pipefail
@@ -26,11 +26,19 @@ TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 LOG="$ROOT/.local/e2e-gateway.log"
 mkdir -p "$ROOT/.local"
 
+# One run at a time per port (the database and queues are named after it): a second waits.
+exec 9>"$ROOT/.local/e2e-$PORT.lock"
+flock 9
+if curl -fsS -o /dev/null "$BASE/health" 2>/dev/null; then
+  echo "error: something already answers on $BASE (another gateway?): set E2E_GATEWAY_PORT to a free port" >&2
+  exit 1
+fi
+
 cargo build -q -p local-gateway
-DB=connectsphere_e2e
+DB=connectsphere_e2e_$PORT
 psql "$DATABASE_URL" -qtAX -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" >/dev/null
-DATABASE_URL="${DATABASE_URL%/*}/$DB" QUEUE_PREFIX=e2e- MEDIA_BUCKET=e2e-media ITEM_FILES_BUCKET=e2e-item-files \
-  RATE_LIMIT_PREFIX=e2e: GATEWAY_PORT=$PORT WEBSOCKET_PORT=$WS_PORT PUBLIC_URL="$BASE/market" PAYMENT_WEBHOOK_URL="$BASE/payments/webhook" \
+DATABASE_URL="${DATABASE_URL%/*}/$DB" QUEUE_PREFIX=e2e$PORT- MEDIA_BUCKET=e2e$PORT-media ITEM_FILES_BUCKET=e2e$PORT-item-files \
+  RATE_LIMIT_PREFIX=e2e$PORT: GATEWAY_PORT=$PORT WEBSOCKET_PORT=$WS_PORT PUBLIC_URL="$BASE/market" PAYMENT_WEBHOOK_URL="$BASE/payments/webhook" \
   FRONTEND_DIST="$ROOT/frontend/dist" CORS_ORIGINS="$BASE" \
   "$TARGET/debug/local-gateway" serve >"$LOG" 2>&1 &
 GW=$!

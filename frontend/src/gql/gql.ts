@@ -19,7 +19,7 @@ type Documents = {
     "\n  query Timeline($kind: TimelineKind!, $first: Int, $after: String) {\n    timeline(kind: $kind, first: $first, after: $after) {\n      pageInfo { hasNextPage endCursor }\n      edges { cursor node { ...PostFields } }\n    }\n  }\n": typeof types.TimelineDocument,
     "\n  query PostPage($id: ID!) {\n    post(id: $id) { ...PostFields }\n  }\n": typeof types.PostPageDocument,
     "\n  query Comments($postId: ID!, $first: Int, $after: String) {\n    comments(postId: $postId, first: $first, after: $after) {\n      pageInfo { hasNextPage endCursor }\n      edges { node { id postId content createdAt author { id username displayName avatarUrl bio followersCount followingCount createdAt updatedAt } } }\n    }\n  }\n": typeof types.CommentsDocument,
-    "\n  query Profile($id: ID!) {\n    user(id: $id) { id username displayName bio avatarUrl followersCount followingCount createdAt updatedAt }\n  }\n": typeof types.ProfileDocument,
+    "\n  query Profile($id: ID!) {\n    user(id: $id) { id username displayName bio avatarUrl followersCount followingCount createdAt updatedAt followedByMe }\n  }\n": typeof types.ProfileDocument,
     "\n  query UserPosts($id: ID!, $first: Int, $after: String) {\n    user(id: $id) {\n      id\n      posts(first: $first, after: $after) {\n        pageInfo { hasNextPage endCursor }\n        edges { node { ...PostFields } }\n      }\n    }\n  }\n": typeof types.UserPostsDocument,
 };
 const documents: Documents = {
@@ -27,7 +27,7 @@ const documents: Documents = {
     "\n  query Timeline($kind: TimelineKind!, $first: Int, $after: String) {\n    timeline(kind: $kind, first: $first, after: $after) {\n      pageInfo { hasNextPage endCursor }\n      edges { cursor node { ...PostFields } }\n    }\n  }\n": types.TimelineDocument,
     "\n  query PostPage($id: ID!) {\n    post(id: $id) { ...PostFields }\n  }\n": types.PostPageDocument,
     "\n  query Comments($postId: ID!, $first: Int, $after: String) {\n    comments(postId: $postId, first: $first, after: $after) {\n      pageInfo { hasNextPage endCursor }\n      edges { node { id postId content createdAt author { id username displayName avatarUrl bio followersCount followingCount createdAt updatedAt } } }\n    }\n  }\n": types.CommentsDocument,
-    "\n  query Profile($id: ID!) {\n    user(id: $id) { id username displayName bio avatarUrl followersCount followingCount createdAt updatedAt }\n  }\n": types.ProfileDocument,
+    "\n  query Profile($id: ID!) {\n    user(id: $id) { id username displayName bio avatarUrl followersCount followingCount createdAt updatedAt followedByMe }\n  }\n": types.ProfileDocument,
     "\n  query UserPosts($id: ID!, $first: Int, $after: String) {\n    user(id: $id) {\n      id\n      posts(first: $first, after: $after) {\n        pageInfo { hasNextPage endCursor }\n        edges { node { ...PostFields } }\n      }\n    }\n  }\n": types.UserPostsDocument,
 };
 
@@ -50,7 +50,7 @@ export function graphql(source: "\n  query Comments($postId: ID!, $first: Int, $
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Profile($id: ID!) {\n    user(id: $id) { id username displayName bio avatarUrl followersCount followingCount createdAt updatedAt }\n  }\n"): typeof import('./graphql').ProfileDocument;
+export function graphql(source: "\n  query Profile($id: ID!) {\n    user(id: $id) { id username displayName bio avatarUrl followersCount followingCount createdAt updatedAt followedByMe }\n  }\n"): typeof import('./graphql').ProfileDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -43,7 +43,7 @@ export type ProfileQueryVariables = Exact<{
 }>;
 
 
-export type ProfileQuery = { user: { id: string, username: string, displayName: string | null, bio: string | null, avatarUrl: string | null, followersCount: number, followingCount: number, createdAt: string, updatedAt: string } };
+export type ProfileQuery = { user: { id: string, username: string, displayName: string | null, bio: string | null, avatarUrl: string | null, followersCount: number, followingCount: number, createdAt: string, updatedAt: string, followedByMe: boolean } };
 
 export type UserPostsQueryVariables = Exact<{
   id: string;
@@ -223,6 +223,7 @@ export const ProfileDocument = new TypedDocumentString(`
     followingCount
     createdAt
     updatedAt
+    followedByMe
   }
 }
     `) as unknown as TypedDocumentString<ProfileQuery, ProfileQueryVariables>;

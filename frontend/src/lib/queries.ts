@@ -49,7 +49,7 @@ export const CommentsQuery = graphql(`
 
 export const UserQuery = graphql(`
   query Profile($id: ID!) {
-    user(id: $id) { id username displayName bio avatarUrl followersCount followingCount createdAt updatedAt }
+    user(id: $id) { id username displayName bio avatarUrl followersCount followingCount createdAt updatedAt followedByMe }
   }
 `);
 
@@ -94,7 +94,7 @@ export const gql = {
   post: async (id: string): Promise<Post> => (await run(PostQuery, { id })).post as Post,
   comments: async (postId: string, after: string | null): Promise<Page<Comment>> =>
     page((await run(CommentsQuery, { postId, first: 20, after })).comments) as Page<Comment>,
-  user: async (id: string): Promise<User> => (await run(UserQuery, { id })).user as User,
+  user: async (id: string): Promise<User & { followedByMe: boolean }> => (await run(UserQuery, { id })).user as User & { followedByMe: boolean },
   userPosts: async (id: string, after: string | null): Promise<Page<Post>> =>
     page((await run(UserPostsQuery, { id, first: 20, after })).user.posts) as Page<Post>,
 };

@@ -1,4 +1,3 @@
-import { useEffect, useState } from 'react';
 import { Link, NavLink, useNavigate, useParams } from 'react-router';
 import { InfiniteList } from '../components/InfiniteList';
 import { PostCard } from '../components/PostCard';
@@ -11,30 +10,19 @@ import { gql } from '../lib/queries';
 import { rest } from '../lib/rest';
 import type { Post, User } from '../lib/types';
 
-function FollowButton({ user, onChange }: { user: User; onChange: (u: User) => void }) {
+function FollowButton({ user, onChange }: { user: User & { followedByMe: boolean }; onChange: (u: User & { followedByMe: boolean }) => void }) {
   const me = useMe();
   const toast = useToast();
-  const [following, setFollowing] = useState<boolean | null>(null);
-  useEffect(() => {
-    // Is the caller among this user's followers? (the first pages of whom the caller follows)
-    if (!me) return;
-    let live = true;
-    rest.following(me.id, { limit: 100 }).then((p) => live && setFollowing(p.items.some((u) => u.id === user.id)), () => live && setFollowing(false));
-    return () => {
-      live = false;
-    };
-  }, [me, user.id]);
-  if (!me || me.id === user.id || following === null) return null;
+  const following = user.followedByMe;
+  if (!me || me.id === user.id) return null;
   async function toggle() {
     if (!me) return;
     const was = following;
-    setFollowing(!was); // optimistic
-    onChange({ ...user, followersCount: user.followersCount + (was ? -1 : 1) });
+    onChange({ ...user, followedByMe: !was, followersCount: user.followersCount + (was ? -1 : 1) }); // optimistic
     try {
       if (was) await rest.unfollow(me.id, user.id);
       else await rest.follow(me.id, user.id);
     } catch (err) {
-      setFollowing(was);
       onChange(user);
       toast(`Could not ${was ? 'unfollow' : 'follow'} @${user.username}: ${describe(err)}`);
     }
@@ -72,7 +60,7 @@ function MessageButton({ user }: { user: User }) {
 export default function ProfilePage() {
   const { id = '', tab = 'posts' } = useParams();
   const me = useMe();
-  const [user, setUser] = useLoad<User>(() => gql.user(id), [id]);
+  const [user, setUser] = useLoad(() => gql.user(id), [id]);
   const posts = usePaged<Post>((cursor) => gql.userPosts(id, cursor), [id]);
   const people = usePaged<User>(
     (cursor) => (tab === 'followers' ? rest.followers(id, { cursor }) : tab === 'following' ? rest.following(id, { cursor }) : Promise.resolve({ items: [], nextCursor: null })),
