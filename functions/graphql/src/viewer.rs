@@ -25,11 +25,6 @@ impl Viewer {
     pub fn require(&self) -> Result<Uuid, Error> {
         self.user.as_ref().map(|(id, _)| *id).ok_or_else(unauthorized)
     }
-
-    /// The caller if any, for what anyone may see.
-    pub fn optional(&self) -> Option<Uuid> {
-        self.user.as_ref().map(|(id, _)| *id)
-    }
 }
 
 pub fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
