@@ -8,11 +8,15 @@ ENV := set -a && . ./.local/env && set +a &&
 NEXTEST := $(shell command -v cargo-nextest >/dev/null 2>&1 && echo "cargo nextest run" || echo "cargo test")
 
 .PHONY: help dev services stop migrate seed reindex gateway test schemathesis fuzz lint bench build-lambdas lambdas-dev \
-	bench-cold cost clean-test-dbs dlq redrive infra-deps synth sam-synth test-infra ops test-ops
+	bench-cold cost clean-test-dbs dlq redrive infra-deps synth sam-synth test-infra ops test-ops \
+	web frontend-deps test-web bench-web
 
 help:
 	@echo "make dev       bring ConnectSphere up locally with demo data (http://127.0.0.1:3000)"
 	@echo "make test      run every test (starts what the tests need)"
+	@echo "make web       the web app's Vite dev server (hot reload) on http://127.0.0.1:5173, against the API of make dev"
+	@echo "make test-web  the web app: codegen check, types, Vitest, build and sizes, Playwright in Chromium"
+	@echo "make bench-web the built app in Chromium: first contentful paint, time to an interactive timeline"
 	@echo "make schemathesis  the API against its OpenAPI document, bounded;  make fuzz  the same, longer"
 	@echo "make bench     benchmarks: gateway vs bare SQL, chat vs a bare WebSocket relay"
 	@echo "make bench-cold  cold starts and package sizes of the release Lambda binaries"
@@ -76,8 +80,34 @@ test: services lambdas-dev
 	@$(ENV) cargo run -q -p local-gateway -- drop-test-dbs
 	@$(ENV) $(NEXTEST) --workspace
 	@$(ENV) bash tests/schemathesis.sh bounded
+	@$(MAKE) --no-print-directory test-web
 	@$(MAKE) --no-print-directory test-infra
 	@$(MAKE) --no-print-directory test-ops
+
+# ---- the web app (frontend/) -------------------------------------------------------------
+# Node packages from frontend/package-lock.json. `make web` serves the app with hot reload and
+# proxies API paths to the gateway of `make dev` (GATEWAY_PORT, default 3000).
+frontend-deps:
+	@test -x frontend/node_modules/.bin/vite -a frontend/node_modules/.package-lock.json -nt frontend/package-lock.json || \
+	  (cd frontend && npm ci --no-audit --no-fund --loglevel=error)
+
+web: frontend-deps
+	@curl -fsS -o /dev/null http://127.0.0.1:$${GATEWAY_PORT:-3000}/health 2>/dev/null || \
+	  echo "note: no API on 127.0.0.1:$${GATEWAY_PORT:-3000} yet: run make dev in another terminal"
+	@cd frontend && npm run dev -- --host 127.0.0.1
+
+# The generated GraphQL types are fresh, the types check, Vitest, the build within its
+# budget (sizes printed), then Playwright (desktop, and the phone-sized run of the main
+# flows) against a gateway frontend/scripts/with-gateway.sh starts on E2E_GATEWAY_PORT (3100).
+# Screenshots of each main page land in frontend/test-results/screenshots/.
+test-web: services frontend-deps
+	@cd frontend && npm run --silent codegen:check && npm run --silent typecheck && npm test --silent
+	@cd frontend && npx vite build --logLevel warn && npm run --silent size
+	@$(ENV) frontend/scripts/with-gateway.sh npx playwright test
+
+bench-web: services frontend-deps
+	@cd frontend && npm run --silent build >/dev/null && npm run --silent size | tail -n 1
+	@$(ENV) frontend/scripts/with-gateway.sh npm run --silent bench
 
 # The HTTP API against its own OpenAPI document (schemathesis, installed from PyPI into
 # .local/venv): every check, as a registered user, on a gateway started on free ports with

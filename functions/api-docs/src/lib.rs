@@ -27,6 +27,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(chat::openapi::ChatApi::openapi());
     doc.merge(market::openapi::MarketApi::openapi());
     doc.merge(search::openapi::SearchApi::openapi());
+    doc.merge(graphql::openapi::GraphqlApi::openapi());
     doc
 }
 

@@ -189,6 +189,17 @@ pub async fn follow(db: &impl GenericClient, follower: Uuid, following: Uuid) ->
     }
 }
 
+/// Which of `users` `follower` follows (one query for a page of users).
+pub async fn followed_among(db: &impl GenericClient, follower: Uuid, users: &[Uuid]) -> Result<Vec<Uuid>, UserError> {
+    let rows = db
+        .query(
+            &db.prepare_cached("SELECT user_id FROM followers WHERE follower_id = $1 AND user_id = ANY($2)").await?,
+            &[&follower, &users],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
 /// Removes the edge and both counters in one statement; unfollowing twice changes nothing.
 /// Returns whether there was an edge.
 pub async fn unfollow(db: &impl GenericClient, follower: Uuid, following: Uuid) -> Result<bool, UserError> {

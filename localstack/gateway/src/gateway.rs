@@ -66,6 +66,13 @@ impl Gateway {
                 functions.add::<chat::App>(&platform, ())?;
                 functions.add::<market::App>(&platform, config.market.clone())?;
                 functions.add::<search::App>(&platform, config.search.clone())?;
+                let graphql = graphql::Config {
+                    user: config.user.clone(),
+                    feed: config.feed.clone(),
+                    media: config.media.clone(),
+                    market: config.market.clone(),
+                };
+                functions.add::<graphql::App>(&platform, graphql)?;
                 functions.add::<notify::App>(&platform, ())?;
                 functions.add::<outbox::App>(&platform, ())?;
                 functions.add::<api_docs::App>(&platform, ())?;
