@@ -9,7 +9,7 @@ NEXTEST := $(shell command -v cargo-nextest >/dev/null 2>&1 && echo "cargo nexte
 
 .PHONY: help dev services stop migrate seed reindex gateway test schemathesis fuzz lint bench build-lambdas lambdas-dev \
 	bench-cold cost clean-test-dbs dlq redrive infra-deps synth sam-synth test-infra ops test-ops \
-	web frontend-deps test-web bench-web
+	web web-build frontend-deps test-web bench-web
 
 help:
 	@echo "make dev       bring ConnectSphere up locally with demo data (http://127.0.0.1:3000)"
@@ -58,11 +58,11 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 RUNTIME ?=
 RUNTIME_ENV := $(if $(filter release,$(RUNTIME)),GATEWAY_MODE=runtime LAMBDA_BINARIES=$(TARGET_DIR)/lambda,$(if $(RUNTIME),GATEWAY_MODE=runtime LAMBDA_BINARIES=$(TARGET_DIR)/debug,))
 
-# Seeds the demo users, then serves the HTTP API in the foreground (Ctrl-C stops it;
+# Builds the web app, seeds the demo data, then serves the web app and the API in the foreground (Ctrl-C stops it;
 # `make stop` stops the backing services).
-dev: services $(if $(filter-out release,$(RUNTIME)),lambdas-dev,)
+dev: services web-build $(if $(filter-out release,$(RUNTIME)),lambdas-dev,)
 	@$(ENV) cargo run -q -p local-gateway -- seed-demo
-	@echo "ConnectSphere: http://127.0.0.1:3000  (health: /health, API: /openapi.json, metrics: /metrics)"
+	@echo "ConnectSphere: open http://127.0.0.1:3000 in a browser (API: /openapi.json, GraphQL: POST /graphql, health: /health, metrics: /metrics)"
 	@$(ENV) $(RUNTIME_ENV) cargo run -q -p local-gateway -- serve
 
 # The functions' binaries in the dev profile: what runtime mode runs in `make test` and
@@ -90,6 +90,10 @@ test: services lambdas-dev
 frontend-deps:
 	@test -x frontend/node_modules/.bin/vite -a frontend/node_modules/.package-lock.json -nt frontend/package-lock.json || \
 	  (cd frontend && npm ci --no-audit --no-fund --loglevel=error)
+
+# The web app's production build into frontend/dist, which the gateway serves at `/`.
+web-build: frontend-deps
+	@cd frontend && npx vite build --logLevel warn
 
 web: frontend-deps
 	@curl -fsS -o /dev/null http://127.0.0.1:$${GATEWAY_PORT:-3000}/health 2>/dev/null || \

@@ -1,27 +1,10 @@
-import { expect, test, type BrowserContext } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { checkA11y, pdf, png, register, shot, signIn, twoSignedIn } from './helpers';
-
-/**
- * The local stack presigns `item_file` uploads straight at the S3 emulator (moto), whose CORS
- * preflight answers 403, so no browser can PUT there (the gateway fronts only the media
- * bucket). Until the gateway fronts the item-files bucket too, this test forwards those
- * requests itself, unchanged, and answers the preflight as S3 with a CORS rule would.
- */
-async function frontItemFilesBucket(ctx: BrowserContext) {
-  const emulator = process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566';
-  await ctx.route(`${emulator}/**`, async (route) => {
-    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET, PUT', 'access-control-allow-headers': '*' };
-    if (route.request().method() === 'OPTIONS') return route.fulfill({ status: 200, headers: cors });
-    const res = await route.fetch();
-    return route.fulfill({ response: res, headers: { ...res.headers(), ...cors } });
-  });
-}
 
 test('list an item with its file, buy it through the sandbox checkout, download it @phone', async ({ browser, request }, info) => {
   const two = await twoSignedIn(browser, request, info, ['sam', 'kit'], { acceptDownloads: true });
   const [s, k] = two.pages;
-  await frontItemFilesBucket(two.contexts[0]);
 
   // Sam lists an e-book: a wrong file type first (refused before any upload), then the PDF.
   await s.goto('/market/sell');

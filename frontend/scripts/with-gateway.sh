@@ -6,8 +6,7 @@
 # stopped afterwards. Needs the backing services (`make services`, whose .local/env the
 # Makefile sources). That gateway has a database, queues, buckets and rate limits of its own
 # (a fresh database `connectsphere_e2e_<port>` each run, prefix `e2e<port>-`), so a `make dev` gateway on the
-# same services neither takes its events nor pushes its live frames to the wrong sockets. PUBLIC_URL points the payment provider's return at the app's order page
-# (/market/orders/<id>): the market's return path /orders/<id> is an API route of the gateway.
+# same services neither takes its events nor pushes its live frames to the wrong sockets.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 cd "$ROOT"
@@ -38,7 +37,7 @@ cargo build -q -p local-gateway
 DB=connectsphere_e2e_$PORT
 psql "$DATABASE_URL" -qtAX -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" >/dev/null
 DATABASE_URL="${DATABASE_URL%/*}/$DB" QUEUE_PREFIX=e2e$PORT- MEDIA_BUCKET=e2e$PORT-media ITEM_FILES_BUCKET=e2e$PORT-item-files \
-  RATE_LIMIT_PREFIX=e2e$PORT: GATEWAY_PORT=$PORT WEBSOCKET_PORT=$WS_PORT PUBLIC_URL="$BASE/market" PAYMENT_WEBHOOK_URL="$BASE/payments/webhook" \
+  RATE_LIMIT_PREFIX=e2e$PORT: GATEWAY_PORT=$PORT WEBSOCKET_PORT=$WS_PORT PUBLIC_URL="$BASE" PAYMENT_WEBHOOK_URL="$BASE/payments/webhook" \
   FRONTEND_DIST="$ROOT/frontend/dist" CORS_ORIGINS="$BASE" \
   "$TARGET/debug/local-gateway" serve >"$LOG" 2>&1 &
 GW=$!

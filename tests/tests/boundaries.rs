@@ -135,7 +135,8 @@ async fn every_service_builds_from_its_lambda_environment_and_serves_its_manifes
     problems.extend(served_as_in_the_manifest::<search::App>(&manifest).await);
     problems.extend(served_as_in_the_manifest::<graphql::App>(&manifest).await);
     let checked: BTreeSet<&str> =
-        ["user", "media", "feed", "chat", "notify", "outbox", "api-docs", "market", "search", "migrate", "graphql"].into();
+        ["user", "media", "feed", "chat", "notify", "outbox", "api-docs", "market", "search", "migrate", "graphql"]
+            .into();
     let crates: BTreeSet<&str> = manifest.functions.iter().map(|f| f.crate_name.as_str()).collect();
     assert_eq!(crates, checked, "a crate in the manifest is not checked here");
     assert!(problems.is_empty(), "{problems:#?}");

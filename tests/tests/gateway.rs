@@ -156,3 +156,43 @@ async fn a_function_made_to_fail_answers_500_counted_as_its_5xx_until_the_fault_
     let res = app.request(Method::PUT, "/__local/faults/no-such-function", None, None).await;
     assert_problem(res, 404, "function_not_found", Some("function")).await;
 }
+
+/// The built web app at `/`: files by path (hashed assets cached, gzipped on request), the
+/// app's page for a browser's page request on any other path, and never HTML for an API
+/// client or a missing asset. The directory is read per request, so a build after start counts.
+#[tokio::test]
+async fn the_web_app_is_served_to_browsers_and_api_clients_keep_their_404s() {
+    let dist = std::env::temp_dir().join(format!("dist-{}", uuid::Uuid::new_v4()));
+    let app = TestApp::spawn_with(|c| c.frontend_dir = Some(dist.clone())).await;
+    let html = "text/html,application/xhtml+xml,*/*;q=0.8";
+    let page = |path: &str, accept: &str| app.http.get(format!("{}{path}", app.url)).header("accept", accept).send();
+    // Not built yet: a page request is the usual 404 problem.
+    assert_problem(page("/market", html).await.unwrap(), 404, "route_not_found", None).await;
+    std::fs::create_dir_all(dist.join("assets")).unwrap();
+    std::fs::write(dist.join("index.html"), "<!doctype html><title>ConnectSphere</title>").unwrap();
+    let script = "console.log('ConnectSphere');\n".repeat(100);
+    std::fs::write(dist.join("assets/index-abc123.js"), &script).unwrap();
+
+    for path in ["/", "/market/orders/123", "/u/alice"] {
+        let res = page(path, html).await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
+        assert_eq!(res.headers()["cache-control"], "no-cache");
+        assert!(res.text().await.unwrap().contains("<title>ConnectSphere"));
+    }
+    assert_problem(page("/market", "application/json").await.unwrap(), 404, "route_not_found", None).await;
+    assert_problem(page("/assets/missing-1.js", html).await.unwrap(), 404, "route_not_found", None).await;
+
+    let raw = reqwest::Client::builder().no_gzip().build().unwrap();
+    let res =
+        raw.get(format!("{}/assets/index-abc123.js", app.url)).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(res.headers()["content-type"], "text/javascript; charset=utf-8");
+    assert_eq!(res.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    let gz = res.bytes().await.unwrap();
+    assert!(gz.len() < script.len() / 4, "{} of {} bytes", gz.len(), script.len());
+    let mut plain = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut plain).unwrap();
+    assert_eq!(plain, script);
+    std::fs::remove_dir_all(&dist).unwrap();
+}

@@ -74,7 +74,7 @@ async fn pay(app: &TestApp, buyer: &TestUser, order_id: &str, outcome: &str) {
         .unwrap();
     assert_eq!(res.status(), 303);
     let location = res.headers()["location"].to_str().unwrap();
-    assert!(location.ends_with(&format!("/orders/{order_id}")), "{location}");
+    assert!(location.ends_with(&format!("/market/orders/{order_id}")), "the web app's order page: {location}");
 }
 
 /// The sandbox's record of the payment and its events.

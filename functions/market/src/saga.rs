@@ -58,7 +58,8 @@ pub async fn ensure_payment(app: &App, order_id: Uuid) -> anyhow::Result<()> {
             order_id,
             amount: order.amount.body(),
             description: order.item_title.clone(),
-            return_url: format!("{}/orders/{order_id}", app.public_url),
+            // The web app's order page (`/orders/{id}` is the API's).
+            return_url: format!("{}/market/orders/{order_id}", app.public_url),
             webhook_url: app.config.webhook_url.clone(),
         })
         .await?;

@@ -105,9 +105,16 @@ impl Gateway {
             Match::NotFound => {
                 if method == Method::GET {
                     if let Some(dir) = &self.frontend_dir {
-                        if let Some((bytes, content_type)) = statics::serve(dir, &path).await {
-                            let mut r = Response::new(AxumBody::from(bytes));
-                            r.headers_mut().insert("content-type", HeaderValue::from_static(content_type));
+                        let accepts = statics::Accepts::from_headers(req.headers());
+                        if let Some(file) = statics::serve(dir, &path, accepts).await {
+                            let mut r = Response::new(AxumBody::from(file.bytes));
+                            let headers = r.headers_mut();
+                            headers.insert("content-type", HeaderValue::from_static(file.content_type));
+                            headers.insert("cache-control", HeaderValue::from_static(file.cache_control));
+                            headers.insert("vary", HeaderValue::from_static("accept, accept-encoding"));
+                            if file.gzipped {
+                                headers.insert("content-encoding", HeaderValue::from_static("gzip"));
+                            }
                             return (r, Some("static".into()));
                         }
                     }

@@ -131,7 +131,7 @@ impl Gateway {
             queue,
             authorizer,
             cors: Cors::new(config.cors_origins),
-            frontend_dir: config.frontend_dir.filter(|d| d.join("index.html").is_file()),
+            frontend_dir: config.frontend_dir,
             db,
         })
     }
