@@ -572,7 +572,8 @@ impl StatementCounter {
         });
         let db = config.get_dbname().unwrap();
         let user = config.get_user().unwrap();
-        StatementCounter { url: format!("postgres://{user}@127.0.0.1:{port}/{db}"), count }
+        // Plain text, so the proxy can read the messages.
+        StatementCounter { url: format!("postgres://{user}@127.0.0.1:{port}/{db}?sslmode=disable"), count }
     }
 
     fn take(&self) -> usize {
@@ -694,4 +695,70 @@ async fn a_page_of_posts_takes_the_same_few_statements_whatever_its_size() {
     // The entries, the posts (authors, counts and like state in one query), their uploads,
     // and which of the authors the reader follows.
     assert_eq!(statements, [4, 4, 4, 4]);
+}
+
+/// Search through GraphQL: the overview and a page of each kind, with the highlights and
+/// totals of `GET /search`, posts loaded as the timelines load them, and its 422s as errors.
+#[tokio::test]
+async fn search_through_graphql() {
+    let app = TestApp::spawn().await;
+    let ada = app.register("ada").await;
+    let bob = app.register("bob").await;
+    gql(
+        &app,
+        Some(&ada.access),
+        r#"mutation { createPost(content: "Kayaking the fjords at <dawn>") { id } }"#,
+        json!({}),
+    )
+    .await;
+    blackbox::create_item(&app, &bob, json!({ "title": "Fjords photo book" })).await;
+    let overview = "query($q: String!) { search(q: $q) {
+        users { user { username } highlight { username } }
+        posts { post { content author { username } likedByMe } highlight { content } }
+        items { item { title price { amount currency } } highlight { title } }
+        counts { users posts items } } }";
+    let found = eventually(30, || async {
+        let d = gql(&app, Some(&bob.access), overview, json!({ "q": "fjords" })).await;
+        (d["search"]["counts"]["posts"] == 1 && d["search"]["counts"]["items"] == 1).then_some(d)
+    })
+    .await;
+    let s = &found["search"];
+    assert_eq!(s["posts"][0]["post"]["author"]["username"], ada.username);
+    assert_eq!(s["posts"][0]["highlight"]["content"], "Kayaking the <mark>fjords</mark> at &lt;dawn&gt;");
+    assert_eq!(s["items"][0]["highlight"]["title"], "<mark>Fjords</mark> photo book");
+    assert_eq!(s["items"][0]["item"]["price"]["currency"], "EUR");
+
+    let people = gql(
+        &app,
+        None,
+        "query($q: String!) { searchUsers(q: $q, first: 5) { total edges { node { user { username } highlight { username } } } } }",
+        json!({ "q": ada.username }),
+    )
+    .await;
+    assert_eq!(people["searchUsers"]["edges"][0]["node"]["user"]["username"], ada.username);
+    assert!(people["searchUsers"]["edges"][0]["node"]["highlight"]["username"].as_str().unwrap().contains("<mark>"));
+
+    let posts = gql(
+        &app,
+        None,
+        "query($q: String!) { searchPosts(q: $q, sort: NEWEST, first: 1) { total pageInfo { hasNextPage } nodes { post { id } } } }",
+        json!({ "q": "kayaking" }),
+    )
+    .await;
+    assert_eq!(
+        (posts["searchPosts"]["total"].as_i64(), &posts["searchPosts"]["pageInfo"]["hasNextPage"]),
+        (Some(1), &json!(false))
+    );
+
+    let items = gql(&app, None, r#"query { searchItems(q: "fjords", maxPrice: "5.00") { total } }"#, json!({})).await;
+    assert_eq!(items["searchItems"]["total"], 0, "12.50 is over 5.00");
+    gql_error(
+        &app,
+        None,
+        r#"query { searchPosts(q: "x", since: "yesterday") { total } }"#,
+        json!({}),
+        "invalid_field",
+        Some("since"),
+    )
+    .await;
 }

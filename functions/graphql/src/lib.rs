@@ -6,6 +6,7 @@
 //! tables are still written only by that service's code, through its own database role.
 
 pub mod handler;
+pub mod hits;
 pub mod invoke;
 pub mod loaders;
 pub mod mutation;
@@ -38,6 +39,7 @@ pub struct Services {
     pub chat: Arc<chat::App>,
     pub notify: Arc<notify::App>,
     pub market: Arc<market::App>,
+    pub search: Arc<search::App>,
 }
 
 pub struct App {
@@ -54,6 +56,7 @@ pub struct Config {
     pub feed: feed::Config,
     pub media: media::Config,
     pub market: market::Config,
+    pub search: search::Config,
 }
 
 /// The schema, without services: what `frontend/schema.graphql` is printed from.
@@ -78,6 +81,7 @@ impl Service for App {
             feed: feed::App::config_from_env()?,
             media: media::App::config_from_env()?,
             market: market::App::config_from_env()?,
+            search: search::App::config_from_env()?,
         })
     }
 
@@ -89,6 +93,7 @@ impl Service for App {
             chat: Arc::new(<chat::App as Service>::new(platform, ())?),
             notify: Arc::new(<notify::App as Service>::new(platform, ())?),
             market: Arc::new(market::App::new(platform, config.market)?),
+            search: Arc::new(search::App::new(platform, config.search)?),
         });
         Ok(App { schema: schema_builder().finish(), services, tokens: platform.tokens()? })
     }

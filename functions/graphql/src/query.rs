@@ -13,6 +13,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
+    hits,
     invoke::{problem_error, service_error, Call},
     loaders::{MediaLoader, PostLoader},
     types::*,
@@ -410,6 +411,79 @@ impl Query {
             .fetch(&services(ctx).market)
             .await?;
         Ok(connection(page, |o| key(o.created_at, &o.id)))
+    }
+
+    /// People, posts and items at once: the top five of each and the total of each (blocked
+    /// people and their posts and items never show).
+    async fn search(&self, ctx: &Context<'_>, q: String) -> Result<hits::SearchResults> {
+        hits::overview(ctx, &q).await
+    }
+
+    /// People: exact username first, then prefix and typo matches, then relevance.
+    #[graphql(complexity = "page_complexity(first, child_complexity)")]
+    async fn search_users(
+        &self,
+        ctx: &Context<'_>,
+        q: String,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<hits::UserHitConnection> {
+        hits::users(ctx, &q, vec![("limit", first.map(|f| f.to_string())), ("cursor", after)]).await
+    }
+
+    /// Posts: `since` and `until` take RFC 3339 or a date; `sort` is RELEVANCE (decayed by
+    /// age) or NEWEST.
+    #[graphql(complexity = "page_complexity(first, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn search_posts(
+        &self,
+        ctx: &Context<'_>,
+        q: String,
+        author: Option<ID>,
+        has_media: Option<bool>,
+        since: Option<String>,
+        until: Option<String>,
+        sort: Option<hits::SearchSort>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<hits::PostHitConnection> {
+        let filters = vec![
+            ("author", author.map(|a| a.0)),
+            ("hasMedia", has_media.map(|m| m.to_string())),
+            ("since", since),
+            ("until", until),
+            ("sort", sort.map(|s| s.wire().to_string())),
+            ("limit", first.map(|f| f.to_string())),
+            ("cursor", after),
+        ];
+        hits::posts(ctx, &q, filters).await
+    }
+
+    /// Items for sale: prices are decimal strings, inclusive.
+    #[graphql(complexity = "page_complexity(first, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn search_items(
+        &self,
+        ctx: &Context<'_>,
+        q: String,
+        seller: Option<ID>,
+        min_price: Option<String>,
+        max_price: Option<String>,
+        currency: Option<String>,
+        sort: Option<hits::SearchSort>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<hits::ItemHitConnection> {
+        let filters = vec![
+            ("seller", seller.map(|s| s.0)),
+            ("minPrice", min_price),
+            ("maxPrice", max_price),
+            ("currency", currency),
+            ("sort", sort.map(|s| s.wire().to_string())),
+            ("limit", first.map(|f| f.to_string())),
+            ("cursor", after),
+        ];
+        hits::items(ctx, &q, filters).await
     }
 
     /// An order of the caller's (as its buyer or seller).

@@ -71,6 +71,7 @@ impl Gateway {
                     feed: config.feed.clone(),
                     media: config.media.clone(),
                     market: config.market.clone(),
+                    search: config.search.clone(),
                 };
                 functions.add::<graphql::App>(&platform, graphql)?;
                 functions.add::<notify::App>(&platform, ())?;
