@@ -7,54 +7,37 @@
 use anyhow::Context;
 use serde_json::Value;
 
-/// `(the ARN variable, the variable it fills)`: the secret string as it is.
-const PLAIN: &[(&str, &str)] = &[
+/// `(the ARN variable, the variable it fills)`. The database secret is an RDS secret, turned
+/// into a connection string; the others are the secret string as it is.
+pub const SECRETS: [(&str, &str); 4] = [
+    ("DB_SECRET_ARN", "DATABASE_URL"),
     ("JWT_PRIVATE_KEY_SECRET_ARN", "JWT_PRIVATE_KEY"),
     ("SMTP_URL_SECRET_ARN", "SMTP_URL"),
     ("PAYMENT_WEBHOOK_SECRET_ARN", "PAYMENT_WEBHOOK_SECRET"),
 ];
 
-/// Every variable that names a secret.
-pub const ARN_VARS: [&str; 4] =
-    ["DB_SECRET_ARN", "JWT_PRIVATE_KEY_SECRET_ARN", "SMTP_URL_SECRET_ARN", "PAYMENT_WEBHOOK_SECRET_ARN"];
-
-/// The variables to set, read from Secrets Manager for each ARN variable `var` has whose
-/// target `var` lacks. `DB_SECRET_ARN` names an RDS secret (`{ username, password, host, port,
-/// dbname }`); `DB_HOST`, `DB_PORT` and `DB_NAME` override its parts (the proxy's endpoint)
-/// and `DB_SSLMODE` (default `prefer`) goes into the connection string.
+/// The variables to set, read from Secrets Manager, concurrently, for each ARN variable `var`
+/// has whose target `var` lacks. `DB_SECRET_ARN` names an RDS secret (`{ username, password,
+/// host, port, dbname }`); `DB_HOST`, `DB_PORT` and `DB_NAME` override its parts (the proxy's
+/// endpoint) and `DB_SSLMODE` (default `prefer`) goes into the connection string.
 pub async fn resolve(
     config: &aws_config::SdkConfig,
     var: impl Fn(&str) -> Option<String>,
 ) -> anyhow::Result<Vec<(String, String)>> {
     let client = aws_sdk_secretsmanager::Client::new(config);
-    let wanted = |arn: &str, target: &str| var(target).is_none().then(|| var(arn)).flatten();
-    let db = wanted("DB_SECRET_ARN", "DATABASE_URL");
-    let plain: Vec<_> = PLAIN.iter().filter_map(|(arn, target)| Some((*target, wanted(arn, target)?))).collect();
-    let read = |arn: String| {
+    let var = &var;
+    let wanted = SECRETS.iter().filter(|(_, target)| var(target).is_none());
+    let reads = wanted.filter_map(|(arn_var, target)| Some((*target, var(arn_var)?))).map(|(target, arn)| {
         let client = client.clone();
         async move {
             let out =
                 client.get_secret_value().secret_id(&arn).send().await.with_context(|| format!("reading {arn}"))?;
-            out.secret_string.with_context(|| format!("{arn} holds no string"))
+            let secret = out.secret_string.with_context(|| format!("{arn} holds no string"))?;
+            let value = if target == "DATABASE_URL" { database_url(&secret, var)? } else { secret };
+            Ok::<_, anyhow::Error>((target.to_string(), value))
         }
-    };
-    let (db, plain) = tokio::join!(
-        async {
-            match db {
-                Some(arn) => read(arn).await.map(Some),
-                None => Ok(None),
-            }
-        },
-        futures::future::try_join_all(plain.into_iter().map(|(target, arn)| {
-            let read = &read;
-            async move { Ok::<_, anyhow::Error>((target.to_string(), read(arn).await?)) }
-        }))
-    );
-    let mut vars = plain?;
-    if let Some(secret) = db? {
-        vars.push(("DATABASE_URL".into(), database_url(&secret, &var)?));
-    }
-    Ok(vars)
+    });
+    futures::future::try_join_all(reads).await
 }
 
 /// A libpq key/value connection string from an RDS secret, with the overrides of `var`.

@@ -26,7 +26,7 @@ pub async fn lambda_main<S: Service>() -> Result<(), lambda_runtime::Error> {
         .or_else(|_| std::env::var("AWS_LAMBDA_FUNCTION_NAME"))
         .map_err(|_| "CS_FUNCTION is not set: it names the manifest function this Lambda runs")?;
     let function = S::function(&name).ok_or_else(|| format!("the {} service has no function {name}", S::CRATE))?;
-    if cs_aws::secrets::ARN_VARS.iter().any(|v| std::env::var_os(v).is_some()) {
+    if cs_aws::secrets::SECRETS.iter().any(|(arn, _)| std::env::var_os(arn).is_some()) {
         let aws = cs_aws::sdk_config().await;
         // Before anything reads the environment, and before the handler's first request.
         for (name, value) in cs_aws::secrets::resolve(&aws, |k| std::env::var(k).ok()).await? {
