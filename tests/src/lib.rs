@@ -412,3 +412,23 @@ impl Latencies {
         Self::from_ms(samples.iter().map(|d| d.as_secs_f64() * 1000.0).collect(), elapsed)
     }
 }
+
+/// The provider's `payment.succeeded` for `order` (as `GET /orders/{id}` shows it), signed with
+/// `secret` as the provider signs it, posted to the gateway's webhook.
+pub async fn post_payment_succeeded(app: &TestApp, secret: &str, order: &Value) -> Response {
+    let body = json!({
+        "id": format!("evt_test_{}", uuid::Uuid::new_v4().simple()),
+        "type": "payment.succeeded",
+        "created": chrono::Utc::now().timestamp(),
+        "data": { "paymentId": order["payment"]["id"], "orderId": order["id"], "amount": order["amount"] },
+    })
+    .to_string();
+    let header = market::signature::header(&[secret], chrono::Utc::now().timestamp(), body.as_bytes());
+    app.http
+        .post(format!("{}/payments/webhook", app.url))
+        .header("payment-signature", header)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}

@@ -604,20 +604,11 @@ async fn concurrent_webhooks_on_a_two_connection_pool_all_answer() {
         checkout_url(&app, &buyer, &id).await;
         orders.push((buyer, get_order(&app, &seller, &id).await));
     }
-    let answers = futures::future::join_all(orders.iter().map(|(_, o)| {
-        let body = json!({
-            "id": format!("evt_pool_{}", uuid::Uuid::new_v4().simple()),
-            "type": "payment.succeeded",
-            "created": chrono::Utc::now().timestamp(),
-            "data": { "paymentId": o["payment"]["id"], "orderId": o["id"], "amount": o["amount"] },
-        })
-        .to_string();
-        let header = market::signature::header(&[&secret()], chrono::Utc::now().timestamp(), body.as_bytes());
-        app.http.post(format!("{}/payments/webhook", app.url)).header("payment-signature", header).body(body).send()
-    }))
-    .await;
+    let secret = secret();
+    let answers =
+        futures::future::join_all(orders.iter().map(|(_, o)| blackbox::post_payment_succeeded(&app, &secret, o))).await;
     for answer in answers {
-        assert_eq!(answer.unwrap().status(), 200);
+        assert_eq!(answer.status(), 200);
     }
     for (buyer, o) in &orders {
         until_status(&app, buyer, o["id"].as_str().unwrap(), "shipped").await;

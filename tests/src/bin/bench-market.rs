@@ -108,22 +108,7 @@ async fn main() -> anyhow::Result<()> {
         .map(|o| {
             let (app, secret) = (&app, secret.clone());
             async move {
-                let body = json!({
-                    "id": format!("evt_bench_{}", Uuid::new_v4().simple()),
-                    "type": "payment.succeeded",
-                    "created": chrono::Utc::now().timestamp(),
-                    "data": { "paymentId": o["payment"]["id"], "orderId": o["id"], "amount": o["amount"] },
-                })
-                .to_string();
-                let header = market::signature::header(&[&secret], chrono::Utc::now().timestamp(), body.as_bytes());
-                let res = app
-                    .http
-                    .post(format!("{}/payments/webhook", app.url))
-                    .header("payment-signature", header)
-                    .body(body)
-                    .send()
-                    .await
-                    .expect("webhook");
+                let res = blackbox::post_payment_succeeded(app, &secret, o).await;
                 assert_eq!(res.status(), 200);
             }
         })
