@@ -104,6 +104,9 @@ async fn people_are_found_by_prefix_and_misspelling_exact_username_first_and_sug
     assert!(ids(&app, None, &users("alcie")).await.contains(&alice.id));
     let by_prefix = ids(&app, None, &users("al")).await;
     assert!(by_prefix.contains(&alice.id) && by_prefix.contains(&alicia.id), "{by_prefix:?}");
+    // Any word of the names, begun or with two letters swapped.
+    assert!(ids(&app, None, &users("lindq")).await.contains(&alice.id));
+    assert!(ids(&app, None, &users("lnidqvist")).await.contains(&alice.id));
     // The exact username first.
     assert_eq!(ids(&app, None, &users(&alicia.username)).await[0], alicia.id);
     assert_eq!(ids(&app, None, &users(&alice.username)).await[0], alice.id);
@@ -188,6 +191,13 @@ async fn items_are_found_while_active_filtered_and_sorted_by_price() {
 
     assert_eq!(ids(&app, None, "type=items&q=lantern&sort=price_asc").await, [id(&cheap), id(&dear)]);
     assert_eq!(ids(&app, None, "type=items&q=lantern&sort=price_desc").await, [id(&dear), id(&cheap)]);
+    for (sort, order) in [("price_asc", [id(&cheap), id(&dear)]), ("price_desc", [id(&dear), id(&cheap)])] {
+        let first = search(&app, None, &format!("type=items&q=lantern&sort={sort}&limit=1")).await;
+        let cursor = first["nextCursor"].as_str().expect("a next page").to_string();
+        let second = search(&app, None, &format!("type=items&q=lantern&sort={sort}&limit=1&cursor={cursor}")).await;
+        assert_eq!([id(&first["items"][0]), id(&second["items"][0])], order, "{sort}, a page at a time");
+        assert!(second["nextCursor"].is_null());
+    }
     assert_eq!(ids(&app, None, "type=items&q=lantern&minPrice=10").await, [id(&dear)]);
     assert_eq!(ids(&app, None, "type=items&q=lantern&maxPrice=3.00").await, [id(&cheap)]);
     assert_eq!(ids(&app, None, "type=items&q=lantern&currency=USD").await, [id(&dear)]);
@@ -358,4 +368,55 @@ async fn odd_queries_are_answered_and_bad_ones_refused_naming_the_field() {
     assert_problem(app.get("/search?q=x&type=items&currency=XXX", None).await, 422, "invalid_field", Some("currency"))
         .await;
     assert_problem(app.get("/search/users/suggest", None).await, 422, "invalid_field", Some("q")).await;
+}
+
+#[tokio::test]
+async fn a_common_word_is_counted_to_the_cap_ranked_among_its_newest_matches_and_paged_by_date() {
+    use search::{
+        index::{Common, PostDoc, PostQuery, PostSort, TOTAL_CAP},
+        postgres::CANDIDATES,
+        PgIndex, SearchIndex,
+    };
+    let app = TestApp::spawn().await;
+    let index = PgIndex::new(cs_db::connect_as(&app.db_url, "cs_search", 1).unwrap());
+    let (author, now) = (uuid::Uuid::new_v4(), chrono::Utc::now());
+    let doc = |minutes: i64, content: &str| PostDoc {
+        id: uuid::Uuid::new_v4(),
+        version: 1,
+        author_id: author,
+        content: content.into(),
+        has_media: false,
+        created_at: now - chrono::Duration::minutes(minutes),
+    };
+    // More matches than the cap; the fifth newest says the word three times; the oldest says
+    // it eight times, and ranked among every match it would come first (a week's decay halves
+    // nothing like that), but it is not among the newest CANDIDATES.
+    let mut docs: Vec<PostDoc> = (0..TOTAL_CAP + 5).map(|i| doc(i, "quince jam")).collect();
+    docs[5] = doc(5, "quince quince quince jam");
+    let oldest = doc(7 * 24 * 60, &"quince ".repeat(8));
+    docs.push(oldest.clone());
+    for chunk in docs.chunks(2_000) {
+        index.put_posts(chunk).await.unwrap();
+    }
+    assert!(CANDIDATES < TOTAL_CAP);
+    let query = |sort, after| PostQuery {
+        common: Common { text: "quince".into(), hidden: Vec::new(), limit: 3, after },
+        author: None,
+        has_media: None,
+        since: None,
+        until: None,
+        sort,
+    };
+    let best = index.posts(&query(PostSort::Relevance, None)).await.unwrap();
+    assert_eq!(best.total, TOTAL_CAP, "the count stops at the cap");
+    assert_eq!(best.hits[0].id, docs[5].id);
+    assert!(best.hits.iter().all(|h| h.id != oldest.id));
+
+    // Newest first, page after page through the created_at index: no gap, no repeat.
+    let first = index.posts(&query(PostSort::Newest, None)).await.unwrap();
+    let last = first.hits.last().unwrap();
+    let after = search::index::After { key: last.key, id: last.id };
+    let second = index.posts(&query(PostSort::Newest, Some(after))).await.unwrap();
+    let ids: Vec<_> = first.hits.iter().chain(&second.hits).map(|h| h.id).collect();
+    assert_eq!(ids, docs[..6].iter().map(|d| d.id).collect::<Vec<_>>());
 }

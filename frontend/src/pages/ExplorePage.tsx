@@ -15,6 +15,9 @@ interface Results {
   counts: { users: number; posts: number; items: number };
 }
 
+/** The server stops counting at 10,000 matches; such a count means "at least". */
+const countLabel = (n: number) => (n >= 10_000 ? '10,000+' : n.toLocaleString('en-US'));
+
 function SearchResults({ q }: { q: string }) {
   const [state, setState] = useState<{ status: 'loading' } | { status: 'error'; error: string } | { status: 'ok'; data: Results }>({ status: 'loading' });
   useEffect(() => {
@@ -41,7 +44,7 @@ function SearchResults({ q }: { q: string }) {
     <div className="stack">
       {r.users.length > 0 && (
         <section aria-labelledby="res-users">
-          <h2 id="res-users">People ({r.counts.users})</h2>
+          <h2 id="res-users">People ({countLabel(r.counts.users)})</h2>
           <ul className="list">
             {r.users.map((u) => (
               <li key={u.id} className="row" style={{ padding: '8px 0' }}>
@@ -56,7 +59,7 @@ function SearchResults({ q }: { q: string }) {
       )}
       {r.posts.length > 0 && (
         <section aria-labelledby="res-posts">
-          <h2 id="res-posts">Posts ({r.counts.posts})</h2>
+          <h2 id="res-posts">Posts ({countLabel(r.counts.posts)})</h2>
           <ul className="list">
             {r.posts.map((p) => (
               <li key={p.id} style={{ padding: '8px 0', borderBottom: '1px solid var(--border)' }}>
@@ -70,7 +73,7 @@ function SearchResults({ q }: { q: string }) {
       )}
       {r.items.length > 0 && (
         <section aria-labelledby="res-items">
-          <h2 id="res-items">Items ({r.counts.items})</h2>
+          <h2 id="res-items">Items ({countLabel(r.counts.items)})</h2>
           <ul className="list">
             {r.items.map((i) => (
               <li key={i.id} style={{ padding: '8px 0' }}>

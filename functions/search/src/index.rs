@@ -111,10 +111,15 @@ pub struct Hit {
     pub highlight: Vec<(&'static str, String)>,
 }
 
+/// Counting stops here: a `total` of this many means at least this many (as OpenSearch's
+/// `track_total_hits` default). Counting every match of a word found in one post of eight
+/// would cost more than the search itself.
+pub const TOTAL_CAP: i64 = 10_000;
+
 #[derive(Debug, Clone, Default)]
 pub struct Hits {
     pub hits: Vec<Hit>,
-    /// How many documents match in all (filters applied, paging not).
+    /// How many documents match in all (filters applied, paging not), up to [`TOTAL_CAP`].
     pub total: i64,
 }
 

@@ -31,8 +31,10 @@ pub use error::SearchError;
 pub use index::SearchIndex;
 pub use postgres::PgIndex;
 
-pub const MIGRATIONS: &[Migration] =
-    &[Migration { id: "search/0001_search", sql: include_str!("../migrations/0001_search.sql") }];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { id: "search/0001_search", sql: include_str!("../migrations/0001_search.sql") },
+    Migration { id: "search/0002_bounded_search", sql: include_str!("../migrations/0002_bounded_search.sql") },
+];
 
 pub struct App {
     pub db: Pool,

@@ -154,7 +154,7 @@ fn search_body(query: Value, order: Order, common: &Common, fields: &[&str]) -> 
     let (sort, after) = sort_and_after(order, common.after);
     let mut body = json!({
         "size": common.limit,
-        "track_total_hits": true,
+        "track_total_hits": crate::index::TOTAL_CAP,
         "query": query,
         "sort": sort,
         "highlight": highlight(fields),

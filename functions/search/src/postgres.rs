@@ -11,11 +11,14 @@ use uuid::Uuid;
 
 use crate::index::{
     After, Common, Hit, Hits, ItemDoc, ItemQuery, ItemSort, Kind, PostDoc, PostQuery, PostSort, SearchIndex, UserDoc,
+    TOTAL_CAP,
 };
 
-/// Trigram word similarity at or above which a name is a close match: "alcie" is 0.33 from
-/// "alice" (pg_trgm's default, 0.6, misses transposed letters in short names).
-pub const NAME_SIMILARITY: f64 = 0.3;
+/// Trigram word similarity at or above which a word of a name is close to what was typed:
+/// "alcie" is 0.33 from "alice", "fmoalo" 0.29 from "fomalo" (pg_trgm's default, 0.6, misses
+/// transposed letters). Word against word, so a low bar finds typos without matching
+/// fragments of long names.
+pub const NAME_SIMILARITY: f64 = 0.25;
 
 /// Posts lose half their relevance every this many days (a fixed reference, not `now()`,
 /// so a post's sort key does not move while someone pages).
@@ -66,23 +69,38 @@ impl Sql {
     }
 }
 
-/// `(key, id)` past the cursor, in the list's direction.
-fn after_cond(sql: &mut Sql, after: Option<After>, ascending: bool) -> String {
-    match after {
-        None => "true".into(),
-        Some(a) => {
-            let (k, id) = (sql.bind(a.key), sql.bind(a.id));
-            let op = if ascending { ">" } else { "<" };
-            format!("(key, id) {op} ({k}, {id})")
-        }
-    }
+/// A list in relevance order ranks at most this many matches: the newest (posts, items) or,
+/// for people, those the name indexes find first. Postgres cannot take the best few by rank
+/// from a GIN index; it ranks every match, which for a common word is 100,000 rows. Ranked
+/// newest first, a post this far down has decayed past nearly any rank.
+pub const CANDIDATES: i64 = 2_000;
+
+/// What `total` counts.
+#[derive(Clone, Copy, PartialEq)]
+enum Total {
+    /// Every match, up to [`TOTAL_CAP`], by a statement of its own.
+    Matches,
+    /// The candidates ranked (people: the name indexes' bounded branches), in the page itself.
+    Candidates,
 }
 
-/// A ranked search over the matching rows (alias `d`) of `from`: `select` lists `id`, `key`
-/// and the columns `headline` reads (alias `m`), one highlight per name of `fields`.
+/// How a list is ordered.
+enum Order {
+    /// By a key computed for each candidate (relevance), the candidates being the first
+    /// [`CANDIDATES`] matches in `candidates` order (every match when `None`).
+    Ranked { key: String, candidates: Option<&'static str> },
+    /// By an indexed column, walked from the cursor: `key` is the column as the cursor's
+    /// integer, `from_key` turns a key (`{}`) back into the column's type.
+    Column { key: &'static str, column: &'static str, from_key: &'static str },
+}
+
+/// A search over the matching rows (alias `d`) of `from`: `select` lists `id` and the columns
+/// `headline` reads (alias `m`), one highlight per name of `fields`.
 struct Ranked<'a> {
-    from: &'a str,
+    from: std::borrow::Cow<'a, str>,
     select: String,
+    order: Order,
+    total: Total,
     headline: String,
     after: Option<After>,
     ascending: bool,
@@ -103,26 +121,52 @@ pub enum Explain<'a> {
 
 /// The page statement, the count statement and how many parameters the count takes.
 fn statements(sql: &mut Sql, r: &Ranked<'_>) -> (String, String, usize) {
-    let wheres = sql.wheres();
-    let count = format!("SELECT count(*) FROM {} d WHERE {wheres}", r.from);
+    let (from, select, wheres) = (&r.from, &r.select, sql.wheres());
+    let count = format!("SELECT count(*) FROM (SELECT FROM {from} d WHERE {wheres} LIMIT {TOTAL_CAP}) c");
     let counted = sql.params.len();
-    let past = after_cond(sql, r.after, r.ascending);
-    let lim = sql.bind(r.limit);
-    let dir = if r.ascending { "ASC" } else { "DESC" };
+    let (dir, op) = if r.ascending { ("ASC", ">") } else { ("DESC", "<") };
+    // `(key, id)` past the cursor's, in the list's direction.
+    let past = |sql: &mut Sql, key_col: &str, id_col: &str, key: &dyn Fn(&str) -> String| match r.after {
+        None => "true".to_string(),
+        Some(a) => {
+            let (k, id) = (sql.bind(a.key), sql.bind(a.id));
+            format!("({key_col}, {id_col}) {op} ({}, {id})", key(&k))
+        }
+    };
+    let inner = match &r.order {
+        Order::Ranked { key, candidates } => {
+            let past = past(sql, "key", "id", &|k| k.to_string());
+            let lim = sql.bind(r.limit);
+            let matches = match candidates {
+                Some(order) => format!("(SELECT * FROM {from} d WHERE {wheres} ORDER BY {order} LIMIT {CANDIDATES})"),
+                None => format!("(SELECT * FROM {from} d WHERE {wheres})"),
+            };
+            let total = if r.total == Total::Candidates { ", count(*) OVER () AS total" } else { "" };
+            format!(
+                "SELECT * FROM (SELECT {select}, {key} AS key{total} FROM {matches} d) s
+                 WHERE {past} ORDER BY key {dir}, id {dir} LIMIT {lim}"
+            )
+        }
+        Order::Column { key, column, from_key } => {
+            let past = past(sql, column, "d.id", &|k| from_key.replace("{}", k));
+            let lim = sql.bind(r.limit);
+            format!(
+                "SELECT {select}, {key} AS key FROM {from} d WHERE {wheres} AND {past}
+                 ORDER BY {column} {dir}, d.id {dir} LIMIT {lim}"
+            )
+        }
+    };
+    let total = if r.total == Total::Candidates { ", m.total" } else { "" };
     let page = format!(
-        "SELECT m.id, m.key, {headline} FROM (
-             SELECT * FROM (SELECT {select} FROM {from} d WHERE {wheres}) s
-             WHERE {past} ORDER BY key {dir}, id {dir} LIMIT {lim}) m
-         ORDER BY m.key {dir}, m.id {dir}",
-        headline = r.headline,
-        select = r.select,
-        from = r.from,
+        "SELECT m.id, m.key, {headline}{total} FROM ({inner}) m ORDER BY m.key {dir}, m.id {dir}",
+        headline = r.headline
     );
     (page, count, counted)
 }
 
 impl PgIndex {
-    /// Runs the page and the count (same conditions, no cursor) on one connection.
+    /// Runs the page and the count (same conditions, no cursor) on one connection; a count
+    /// of the candidates comes with the page, and needs a statement only past the last one.
     async fn ranked(&self, mut sql: Sql, r: Ranked<'_>) -> anyhow::Result<Hits> {
         let (page, count, counted) = statements(&mut sql, &r);
         let client = self.db.get().await?;
@@ -130,8 +174,20 @@ impl PgIndex {
             client.batch_execute(setup).await?;
         }
         let params = sql.refs();
-        let (rows, total) =
-            tokio::try_join!(client.query(&page, &params), client.query_one(&count, &params[..counted]))?;
+        let count_all =
+            || async { Ok::<i64, tokio_postgres::Error>(client.query_one(&count, &params[..counted]).await?.get(0)) };
+        let (rows, total) = match r.total {
+            Total::Matches => tokio::try_join!(client.query(&page, &params), count_all())?,
+            Total::Candidates => {
+                let rows = client.query(&page, &params).await?;
+                let total = match rows.first() {
+                    Some(row) => row.get("total"),
+                    None if r.after.is_none() => 0,
+                    None => count_all().await?,
+                };
+                (rows, total)
+            }
+        };
         let hits = rows
             .iter()
             .map(|row| Hit {
@@ -145,7 +201,7 @@ impl PgIndex {
                     .collect(),
             })
             .collect();
-        Ok(Hits { hits, total: total.get(0) })
+        Ok(Hits { hits, total })
     }
 
     /// `EXPLAIN ANALYZE` of a search's page and count statements, as run (benchmarks check
@@ -199,12 +255,15 @@ impl SearchIndex for PgIndex {
         let names: Vec<Option<&str>> = docs.iter().map(|d| d.display_name.as_deref()).collect();
         let bios: Vec<Option<&str>> = docs.iter().map(|d| d.bio.as_deref()).collect();
         let client = self.db.get().await?;
-        let n = client
-            .execute(
-                "INSERT INTO search_users AS s (id, version, visible, username, display_name, bio, username_key,
-                                               display_key, tsv, indexed_at)
+        // The users, and the words of their names added to the vocabulary.
+        let n: i64 = client
+            .query_one(
+                "WITH written AS (
+                 INSERT INTO search_users AS s (id, version, visible, username, display_name, bio, username_key,
+                                               display_key, name_terms, tsv, indexed_at)
                  SELECT u.id, u.version, true, u.username, u.display_name, u.bio, lower(unaccent(u.username)),
                         lower(unaccent(u.display_name)),
+                        search_name_words(lower(unaccent(u.username)), lower(unaccent(u.display_name))),
                         setweight(to_tsvector('cs_search', search_escape_html(u.username)), 'A')
                           || setweight(to_tsvector('cs_search', search_escape_html(coalesce(u.display_name, ''))), 'A')
                           || setweight(to_tsvector('cs_search', search_escape_html(coalesce(u.bio, ''))), 'C'),
@@ -213,13 +272,18 @@ impl SearchIndex for PgIndex {
                       AS u(id, version, username, display_name, bio)
                  ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, visible = true,
                      username = EXCLUDED.username, display_name = EXCLUDED.display_name, bio = EXCLUDED.bio,
-                     username_key = EXCLUDED.username_key, display_key = EXCLUDED.display_key, tsv = EXCLUDED.tsv,
-                     indexed_at = EXCLUDED.indexed_at
-                 WHERE s.version <= EXCLUDED.version",
+                     username_key = EXCLUDED.username_key, display_key = EXCLUDED.display_key,
+                     name_terms = EXCLUDED.name_terms, tsv = EXCLUDED.tsv, indexed_at = EXCLUDED.indexed_at
+                 WHERE s.version <= EXCLUDED.version
+                 RETURNING s.name_terms),
+                 terms AS (INSERT INTO search_name_terms (term)
+                           SELECT DISTINCT unnest(name_terms) FROM written ON CONFLICT DO NOTHING)
+                 SELECT count(*) FROM written",
                 &[&ids, &versions, &usernames, &names, &bios],
             )
-            .await?;
-        Ok(n)
+            .await?
+            .get(0);
+        Ok(n as u64)
     }
 
     async fn put_posts(&self, docs: &[PostDoc]) -> anyhow::Result<u64> {
@@ -348,24 +412,62 @@ fn suggest_sql() -> String {
     )
 }
 
-/// The statement of a users search.
+/// Newest first: the order in which relevance takes its candidates.
+const NEWEST: &str = "d.created_at DESC, d.id DESC";
+
+/// Newest first through the `created_at` index; the key is the creation time in microseconds.
+const BY_CREATION: Order = Order::Column {
+    key: "(extract(epoch FROM d.created_at) * 1000000)::bigint",
+    column: "d.created_at",
+    from_key: "(timestamptz 'epoch' + {}::bigint * interval '1 microsecond')",
+};
+
+/// People: at most this many words of names are tried, of those that begin with the text
+/// and of those close to it.
+const TERMS: i64 = 25;
+/// ... this many people per word of names; this many by username, by display name and by
+/// their profile's words.
+const PER_TERM: i64 = 20;
+const PER_BRANCH: i64 = 100;
+
+/// The statement of a users search: candidates from the name indexes (a username or display
+/// name beginning with the text, a word of the names beginning with or close to it, the
+/// profile's words), each branch bounded, then ranked; the total is how many candidates.
 fn users_search(q: &Common) -> (Sql, Ranked<'static>) {
     let mut sql = Sql::new();
     let t = sql.bind(q.text.clone());
     let (query, name) = (tsquery(&t), format!("lower(unaccent({t}))"));
     let prefix = |col: &str| format!("({col} >= {name} AND {col} < {name} || {TOP})");
     let (user_prefix, display_prefix) = (prefix("d.username_key"), prefix("d.display_key"));
-    sql.cond("d.visible".into());
-    sql.cond(format!(
-        "({user_prefix} OR {display_prefix} OR d.username_key %> {name} OR d.display_key %> {name} OR d.tsv @@ {query})"
-    ));
+    let cols = "d.id, d.username, d.display_name, d.bio, d.username_key, d.display_key, d.tsv";
+    let from = format!(
+        "(WITH terms AS MATERIALIZED (
+              SELECT x.term, word_similarity({name}, x.term) AS s FROM (
+                  (SELECT t.term FROM search_name_terms t WHERE {term_prefix} ORDER BY t.term LIMIT {TERMS})
+                  UNION
+                  (SELECT t.term FROM search_name_terms t WHERE {name} <% t.term
+                   ORDER BY word_similarity({name}, t.term) DESC, t.term LIMIT {TERMS})) x)
+          SELECT DISTINCT ON (id) * FROM (
+              (SELECT {cols}, 0::real AS s FROM search_users d WHERE d.visible AND {user_prefix}
+               ORDER BY d.username_key LIMIT {PER_BRANCH})
+              UNION ALL
+              (SELECT {cols}, 0 FROM search_users d WHERE d.visible AND {display_prefix}
+               ORDER BY d.display_key LIMIT {PER_BRANCH})
+              UNION ALL
+              (SELECT u.*, t.s FROM terms t CROSS JOIN LATERAL
+                  (SELECT {cols} FROM search_users d WHERE d.visible AND d.name_terms @> ARRAY[t.term]
+                   LIMIT {PER_TERM}) u)
+              UNION ALL
+              (SELECT {cols}, 0 FROM search_users d WHERE d.visible AND d.tsv @@ {query} LIMIT {PER_BRANCH})
+          ) c ORDER BY id, s DESC)",
+        term_prefix = prefix("t.term"),
+    );
+    sql.cond("true".into());
     hidden_cond(&mut sql, "d.id", &q.hidden);
-    let select = format!(
-        "d.id, d.username, d.display_name, d.bio,
-         round((CASE WHEN d.username_key = {name} THEN 8 WHEN {user_prefix} THEN 4 WHEN {display_prefix} THEN 3
+    let key = format!(
+        "round((CASE WHEN d.username_key = {name} THEN 8 WHEN {user_prefix} THEN 4 WHEN {display_prefix} THEN 3
                      ELSE 0 END
-                + 2 * greatest(word_similarity({name}, d.username_key), word_similarity({name}, coalesce(d.display_key, '')))
-                + ts_rank_cd(d.tsv, {query})) * 1e6)::bigint AS key"
+                + 2 * d.s + ts_rank_cd(d.tsv, {query})) * 1e6)::bigint"
     );
     let headline = format!(
         "m.username,
@@ -373,8 +475,10 @@ fn users_search(q: &Common) -> (Sql, Ranked<'static>) {
          ts_headline('cs_search', search_escape_html(m.bio), {query}, {HEADLINE})"
     );
     let ranked = Ranked {
-        from: "search_users",
-        select,
+        from: from.into(),
+        select: "d.id, d.username, d.display_name, d.bio".into(),
+        order: Order::Ranked { key, candidates: None },
+        total: Total::Candidates,
         headline,
         after: q.after,
         ascending: false,
@@ -410,17 +514,22 @@ fn posts_search(q: &PostQuery) -> (Sql, Ranked<'static>) {
         sql.cond(format!("d.created_at <= {p}"));
     }
     hidden_cond(&mut sql, "d.author_id", &q.common.hidden);
-    let key = match q.sort {
+    let order = match q.sort {
         // ln(rank · 2^(-age/H)) without now(): ln(rank) + created/H · ln 2, plus a constant.
-        PostSort::Relevance => format!(
-            "round((ln(ts_rank_cd(d.tsv, {query}) + 1e-6) + date_part('epoch', d.created_at) / {} * ln(2) + 100) * 1e6)::bigint",
-            HALF_LIFE_DAYS * 86_400.0
-        ),
-        PostSort::Newest => "(date_part('epoch', d.created_at) * 1e6)::bigint".into(),
+        PostSort::Relevance => Order::Ranked {
+            key: format!(
+                "round((ln(ts_rank_cd(d.tsv, {query}) + 1e-6) + date_part('epoch', d.created_at) / {} * ln(2) + 100) * 1e6)::bigint",
+                HALF_LIFE_DAYS * 86_400.0
+            ),
+            candidates: Some(NEWEST),
+        },
+        PostSort::Newest => BY_CREATION,
     };
     let ranked = Ranked {
-        from: "search_posts",
-        select: format!("d.id, d.content, {key} AS key"),
+        from: "search_posts".into(),
+        total: Total::Matches,
+        select: "d.id, d.content".into(),
+        order,
         headline: format!("ts_headline('cs_search', search_escape_html(m.content), {query}, {HEADLINE})"),
         after: q.common.after,
         ascending: false,
@@ -455,15 +564,22 @@ fn items_search(q: &ItemQuery) -> (Sql, Ranked<'static>) {
         sql.cond(format!("d.currency = {p}"));
     }
     hidden_cond(&mut sql, "d.seller_id", &q.common.hidden);
-    let (key, ascending) = match q.sort {
-        ItemSort::Relevance => (format!("round(ts_rank_cd(d.tsv, {query}) * 1e9)::bigint"), false),
-        ItemSort::Newest => ("(date_part('epoch', d.created_at) * 1e6)::bigint".into(), false),
-        ItemSort::PriceAsc => ("(d.price * 100)::bigint".into(), true),
-        ItemSort::PriceDesc => ("(d.price * 100)::bigint".into(), false),
+    let by_price =
+        || Order::Column { key: "(d.price * 100)::bigint", column: "d.price", from_key: "({}::bigint::numeric / 100)" };
+    let (order, ascending) = match q.sort {
+        ItemSort::Relevance => (
+            Order::Ranked { key: format!("round(ts_rank_cd(d.tsv, {query}) * 1e9)::bigint"), candidates: Some(NEWEST) },
+            false,
+        ),
+        ItemSort::Newest => (BY_CREATION, false),
+        ItemSort::PriceAsc => (by_price(), true),
+        ItemSort::PriceDesc => (by_price(), false),
     };
     let ranked = Ranked {
-        from: "search_items",
-        select: format!("d.id, d.title, d.description, {key} AS key"),
+        from: "search_items".into(),
+        total: Total::Matches,
+        select: "d.id, d.title, d.description".into(),
+        order,
         headline: format!(
             "ts_headline('cs_search', search_escape_html(m.title), {query}, {HEADLINE}),
              ts_headline('cs_search', search_escape_html(m.description), {query}, {HEADLINE})"
@@ -482,7 +598,8 @@ fn tombstone(kind: Kind) -> (&'static str, &'static str) {
     match kind {
         Kind::User => (
             "search_users",
-            "username = NULL, display_name = NULL, bio = NULL, username_key = NULL, display_key = NULL, tsv = NULL",
+            "username = NULL, display_name = NULL, bio = NULL, username_key = NULL, display_key = NULL, name_terms = NULL, \
+             tsv = NULL",
         ),
         Kind::Post => ("search_posts", "author_id = NULL, content = NULL, tsv = NULL"),
         Kind::Item => ("search_items", "seller_id = NULL, title = NULL, description = NULL, tsv = NULL"),
@@ -498,8 +615,36 @@ mod tests {
         let mut sql = Sql::new();
         assert_eq!(sql.bind(1_i64), "$1");
         assert_eq!(sql.bind("x".to_string()), "$2");
-        let past = after_cond(&mut sql, Some(After { key: 5, id: Uuid::nil() }), true);
-        assert_eq!(past, "(key, id) > ($3, $4)");
-        assert_eq!(sql.refs().len(), 4);
+        assert_eq!(sql.refs().len(), 2);
+    }
+
+    #[test]
+    fn a_column_order_walks_the_column_from_the_cursor_and_the_count_stops_at_the_cap() {
+        let mut sql = Sql::new();
+        sql.cond("d.visible".into());
+        let r = Ranked {
+            from: "search_items".into(),
+            total: Total::Matches,
+            select: "d.id".into(),
+            order: Order::Column {
+                key: "(d.price * 100)::bigint",
+                column: "d.price",
+                from_key: "({}::bigint::numeric / 100)",
+            },
+            headline: "m.id".into(),
+            after: Some(After { key: 1250, id: Uuid::nil() }),
+            ascending: true,
+            limit: 21,
+            fields: &[],
+            setup: None,
+        };
+        let (page, count, counted) = statements(&mut sql, &r);
+        assert!(page.contains("(d.price, d.id) > (($1::bigint::numeric / 100), $2)"), "{page}");
+        assert!(page.contains("ORDER BY d.price ASC, d.id ASC LIMIT $3"), "{page}");
+        assert_eq!(
+            count,
+            format!("SELECT count(*) FROM (SELECT FROM search_items d WHERE d.visible LIMIT {TOTAL_CAP}) c")
+        );
+        assert_eq!(counted, 0);
     }
 }

@@ -170,8 +170,10 @@ async fn main() -> anyhow::Result<()> {
         ("posts: one word, newest".into(), format!("type=posts&q={typical}&sort=newest")),
         ("posts: two words".into(), format!("type=posts&q={}+{}", words[100], words[200])),
         ("posts: a phrase".into(), format!("type=posts&q=%22{}+{}%22", words[10], words[11])),
-        ("posts: a common word (~15% of posts)".into(), format!("type=posts&q={}", words[0])),
+        ("posts: a common word (~13% of posts)".into(), format!("type=posts&q={}", words[0])),
+        ("posts: a common word, newest".into(), format!("type=posts&q={}&sort=newest", words[0])),
         ("items: one word".into(), format!("type=items&q={}", words[300])),
+        ("items: a common word".into(), format!("type=items&q={}", words[0])),
         (
             "items: one word, price_asc, a currency".into(),
             format!("type=items&q={}&sort=price_asc&currency=EUR", words[300]),
@@ -235,6 +237,7 @@ async fn main() -> anyhow::Result<()> {
         ("posts: two words", post_q(&format!("{} {}", words[100], words[200]), PostSort::Relevance)),
         ("posts: a phrase", post_q(&format!("\"{} {}\"", words[10], words[11]), PostSort::Relevance)),
         ("posts: a common word", post_q(&words[0], PostSort::Relevance)),
+        ("posts: a common word, newest", post_q(&words[0], PostSort::Newest)),
     ];
     for (name, q) in &bare_posts {
         let l = timed(SAMPLES, |_| async {
@@ -245,6 +248,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let bare_items = [
         ("items: one word", item_q(&words[300], ItemSort::Relevance, None)),
+        ("items: a common word", item_q(&words[0], ItemSort::Relevance, None)),
         ("items: one word, price_asc, a currency", item_q(&words[300], ItemSort::PriceAsc, Some("EUR"))),
     ];
     for (name, q) in &bare_items {
@@ -293,7 +297,10 @@ async fn main() -> anyhow::Result<()> {
         ("posts: one word", Explain::Posts(&bare_posts[0].1)),
         ("posts: one word, newest", Explain::Posts(&bare_posts[1].1)),
         ("posts: a common word", Explain::Posts(&bare_posts[4].1)),
-        ("items: price_asc, a currency", Explain::Items(&bare_items[1].1)),
+        ("posts: a common word, newest", Explain::Posts(&bare_posts[5].1)),
+        ("items: a common word", Explain::Items(&bare_items[1].1)),
+        ("items: price_asc, a currency", Explain::Items(&bare_items[2].1)),
+        ("users: a name", Explain::Users(&common(&words[4321]))),
         ("users: a misspelt name", Explain::Users(&common(&swap(&words[4321])))),
         ("suggest", Explain::Suggest("kal")),
     ];
