@@ -3,7 +3,7 @@
 //! unknown routes, CORS, request ids, health, and the published documents.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use blackbox::{assert_problem, TestApp};
+use blackbox::{assert_problem, eventually, TestApp};
 use reqwest::Method;
 use serde_json::Value;
 
@@ -195,4 +195,47 @@ async fn the_web_app_is_served_to_browsers_and_api_clients_keep_their_404s() {
     std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut plain).unwrap();
     assert_eq!(plain, script);
     std::fs::remove_dir_all(&dist).unwrap();
+}
+
+#[tokio::test]
+async fn a_backed_up_queue_is_polled_by_more_batches_at_once_and_a_quiet_one_by_one() {
+    let app = TestApp::spawn().await;
+    let (a, b) = (app.register("nia").await, app.register("oto").await);
+    let pollers = || async {
+        let text = app.get("/metrics", None).await.text().await.unwrap();
+        text.lines()
+            .find(|l| l.starts_with("cs_queue_pollers{queue=\"notifications\"} "))
+            .and_then(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+    };
+    eventually(20, || async { pollers().await.filter(|n| *n == 1.0) }).await;
+
+    // 200 follow events at once back the queue up.
+    let queues = app.queues().await;
+    let url = queues.url("notifications").await.unwrap();
+    let event =
+        cs_events::DomainEvent::Followed { follower_id: a.id.parse().unwrap(), following_id: b.id.parse().unwrap() };
+    for batch in 0..20 {
+        let entries = (0..10)
+            .map(|i| {
+                let body = serde_json::to_string(&event.clone().into_event()).unwrap();
+                aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
+                    .id(format!("m{batch}-{i}"))
+                    .message_body(body)
+                    .build()
+                    .unwrap()
+            })
+            .collect::<Vec<_>>();
+        queues.client().send_message_batch().queue_url(&url).set_entries(Some(entries)).send().await.unwrap();
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut most = 0.0_f64;
+    while most <= 1.0 {
+        assert!(std::time::Instant::now() < deadline, "no second poller while 200 messages waited");
+        most = most.max(pollers().await.unwrap_or(0.0));
+    }
+    app.processed("notify", 200).await;
+    // Drained, the extra pollers stop at their first empty receive: one is left.
+    eventually(30, || async { pollers().await.filter(|n| *n == 1.0) }).await;
+    let text = app.get("/metrics", None).await.text().await.unwrap();
+    assert!(most <= 5.0, "more pollers than QUEUE_POLLERS: {most}\n{text}");
 }

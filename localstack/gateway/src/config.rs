@@ -23,8 +23,10 @@ pub struct GatewayConfig {
     pub visibility_timeout: Option<u32>,
     /// Poll queues and run schedules (off for tools that only serve HTTP).
     pub background: bool,
-    /// Batches of one queue consumed at once (`QUEUE_POLLERS`, default 5: where Lambda's
-    /// event source mapping starts). One at a time made every consumer a single file.
+    /// Batches of one queue consumed at once while it backs up (`QUEUE_POLLERS`, default 5:
+    /// where Lambda's event source mapping starts); one while it is quiet. One at a time made
+    /// every consumer a single file; five on every queue at all times slowed the emulator
+    /// until the relay's sends missed their budget and waited for the minute's sweep.
     pub queue_pollers: usize,
     /// Replaces every function's manifest timeout (tests of the timeout itself).
     pub function_timeout: Option<Duration>,

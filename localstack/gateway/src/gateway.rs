@@ -148,16 +148,15 @@ impl Gateway {
                         continue;
                     };
                     let batch = i32::try_from(spec.batch_size).unwrap_or(10);
-                    for _ in 0..self.queue_pollers {
-                        tasks.push(tokio::spawn(queues::poll(
-                            Arc::clone(&self.queue),
-                            queue_name.clone(),
-                            batch,
-                            Arc::clone(consume),
-                            Arc::clone(deliveries),
-                            Arc::clone(&self.metrics),
-                        )));
-                    }
+                    tasks.push(tokio::spawn(queues::poll(
+                        Arc::clone(&self.queue),
+                        queue_name.clone(),
+                        batch,
+                        Arc::clone(consume),
+                        Arc::clone(deliveries),
+                        Arc::clone(&self.metrics),
+                        self.queue_pollers,
+                    )));
                     tasks.push(tokio::spawn(queues::watch_dlq(
                         Arc::clone(&self.queue),
                         queue_name.clone(),

@@ -68,6 +68,7 @@ struct QueueStats {
     failed: u64,
     oldest_age_seconds: f64,
     dlq_depth: u64,
+    pollers: usize,
 }
 
 impl Metrics {
@@ -90,6 +91,13 @@ impl Metrics {
             q.received += received as u64;
             q.failed += failed as u64;
             q.oldest_age_seconds = oldest_age.as_secs_f64();
+        }
+    }
+
+    /// How many batches of the queue are being received or consumed at once.
+    pub fn pollers(&self, queue: &str, pollers: usize) {
+        if let Ok(mut m) = self.inner.lock() {
+            m.queues.entry(queue.to_string()).or_default().pollers = pollers;
         }
     }
 
@@ -188,6 +196,7 @@ impl Metrics {
             ("cs_queue_records_failed_total", "counter", "Records consumers reported as failed."),
             ("cs_queue_oldest_message_age_seconds", "gauge", "Age of the oldest message in the last batch."),
             ("cs_queue_dlq_depth", "gauge", "Messages waiting in the dead-letter queue."),
+            ("cs_queue_pollers", "gauge", "Batches of the queue received or consumed at once."),
         ];
         for (i, (name, kind, help)) in gauges.iter().enumerate() {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
@@ -196,7 +205,8 @@ impl Metrics {
                     0 => q.received as f64,
                     1 => q.failed as f64,
                     2 => q.oldest_age_seconds,
-                    _ => q.dlq_depth as f64,
+                    3 => q.dlq_depth as f64,
+                    _ => q.pollers as f64,
                 };
                 let _ = writeln!(out, "{name}{{queue=\"{queue}\"}} {value}");
             }

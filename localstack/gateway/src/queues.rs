@@ -5,7 +5,10 @@
 
 use std::{
     collections::{HashMap, HashSet},
-    sync::{Arc, Mutex},
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, Mutex,
+    },
     time::Duration,
 };
 
@@ -36,6 +39,9 @@ impl Deliveries {
     }
 }
 
+/// Polls a queue for its consumer as Lambda's event source mapping does: one poller while the
+/// queue is quiet, and up to `pollers` while it backs up (a full batch starts another poller,
+/// which stops at its first empty receive). Idle queues cost the emulator one request at a time.
 pub async fn poll(
     queue: Arc<SqsQueue>,
     name: String,
@@ -43,6 +49,7 @@ pub async fn poll(
     consume: Consume,
     deliveries: Arc<Deliveries>,
     metrics: Arc<Metrics>,
+    pollers: usize,
 ) {
     // A long poll waits on purpose: the request-path timeouts of the shared SDK config would
     // cut it off, and a receive cut off after moto took the messages hides them for a whole
@@ -61,11 +68,48 @@ pub async fn poll(
             }
         }
     };
+    let poller = Arc::new(Poller { client, url, arn, name, batch_size, consume, deliveries, metrics });
+    let active = Arc::new(AtomicUsize::new(1));
+    poller.metrics.pollers(&poller.name, 1);
     loop {
-        let received = client
+        let received = poller.once().await;
+        if received == 0 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        }
+        if received >= usize::try_from(batch_size).unwrap_or(1) && active.load(Ordering::Relaxed) < pollers {
+            poller.metrics.pollers(&poller.name, active.fetch_add(1, Ordering::Relaxed) + 1);
+            let (poller, active) = (Arc::clone(&poller), Arc::clone(&active));
+            tokio::spawn(async move {
+                while poller.once().await > 0 {}
+                poller.metrics.pollers(&poller.name, active.fetch_sub(1, Ordering::Relaxed) - 1);
+            });
+        }
+    }
+}
+
+/// One queue's receive, consume and delete.
+struct Poller {
+    client: aws_sdk_sqs::Client,
+    url: String,
+    arn: String,
+    name: String,
+    batch_size: i32,
+    consume: Consume,
+    deliveries: Arc<Deliveries>,
+    metrics: Arc<Metrics>,
+}
+
+impl Poller {
+    /// Receives a batch and hands it to the consumer; deletes what it did not report failed.
+    /// Returns how many messages came (none after a failed receive, which waits a second).
+    async fn once(&self) -> usize {
+        let name = &self.name;
+        let received = self
+            .client
             .receive_message()
-            .queue_url(&url)
-            .max_number_of_messages(batch_size)
+            .queue_url(&self.url)
+            .max_number_of_messages(self.batch_size)
             .wait_time_seconds(1)
             .message_system_attribute_names(MessageSystemAttributeName::All)
             .send()
@@ -75,12 +119,11 @@ pub async fn poll(
             Err(err) => {
                 tracing::warn!(queue = %name, error = ?err, "receive failed");
                 tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
+                return 0;
             }
         };
         if messages.is_empty() {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            continue;
+            return 0;
         }
         let mut handles = HashMap::new();
         let mut event = SqsEvent::default();
@@ -97,19 +140,19 @@ pub async fn poll(
             record.attributes =
                 m.attributes.unwrap_or_default().into_iter().map(|(k, v)| (k.as_str().to_string(), v)).collect();
             record.event_source = Some("aws:sqs".into());
-            record.event_source_arn = Some(arn.clone());
+            record.event_source_arn = Some(self.arn.clone());
             record.aws_region = Some("us-east-1".into());
             event.records.push(record);
         }
-        deliveries.record(handles.keys().cloned());
+        self.deliveries.record(handles.keys().cloned());
         let oldest = cs_events::oldest_message_age(&event);
         let received = event.records.len();
         // A consumer that panics fails its whole batch, as a crashed Lambda does.
-        let failed: HashSet<String> = match tokio::spawn(consume(event)).await {
+        let failed: HashSet<String> = match tokio::spawn((self.consume)(event)).await {
             Ok(response) => response.batch_item_failures.into_iter().map(|f| f.item_identifier).collect(),
             Err(_) => handles.keys().cloned().collect(),
         };
-        metrics.batch(&name, received, failed.len(), oldest);
+        self.metrics.batch(name, received, failed.len(), oldest);
         let done: Vec<DeleteMessageBatchRequestEntry> = handles
             .iter()
             .filter(|(id, _)| !failed.contains(*id))
@@ -119,10 +162,13 @@ pub async fn poll(
             })
             .collect();
         if !done.is_empty() {
-            if let Err(err) = client.delete_message_batch().queue_url(&url).set_entries(Some(done)).send().await {
+            if let Err(err) =
+                self.client.delete_message_batch().queue_url(&self.url).set_entries(Some(done)).send().await
+            {
                 tracing::warn!(queue = %name, error = ?err, "delete failed; the messages will come back");
             }
         }
+        received
     }
 }
 
