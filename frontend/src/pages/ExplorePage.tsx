@@ -15,8 +15,8 @@ interface Results {
   counts: { users: number; posts: number; items: number };
 }
 
-/** The server stops counting at 10,000 matches; such a count means "at least". */
-const countLabel = (n: number) => (n >= 10_000 ? '10,000+' : n.toLocaleString('en-US'));
+/** The server stops counting at 1,000 matches; such a count means "at least". */
+const countLabel = (n: number) => (n >= 1_000 ? '1,000+' : n.toLocaleString('en-US'));
 
 function SearchResults({ q }: { q: string }) {
   const [state, setState] = useState<{ status: 'loading' } | { status: 'error'; error: string } | { status: 'ok'; data: Results }>({ status: 'loading' });

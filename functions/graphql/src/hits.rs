@@ -76,7 +76,7 @@ pub struct SearchResults {
 /// How many there are in all.
 #[derive(Debug, Clone, SimpleObject)]
 pub struct SearchTotal {
-    /// Counted up to 10,000: a total of 10,000 means at least that many.
+    /// Counted up to 1,000: a total of 1,000 means at least that many.
     pub total: i64,
 }
 

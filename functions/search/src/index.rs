@@ -111,10 +111,10 @@ pub struct Hit {
     pub highlight: Vec<(&'static str, String)>,
 }
 
-/// Counting stops here: a `total` of this many means at least this many (as OpenSearch's
-/// `track_total_hits` default). Counting every match of a word found in one post of eight
-/// would cost more than the search itself.
-pub const TOTAL_CAP: i64 = 10_000;
+/// Counting stops here: a `total` of this many means at least this many (OpenSearch's
+/// `track_total_hits` with a number). Counting every match of a word found in one post of
+/// eight would cost more than the search itself.
+pub const TOTAL_CAP: i64 = 1_000;
 
 #[derive(Debug, Clone, Default)]
 pub struct Hits {

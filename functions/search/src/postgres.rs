@@ -71,9 +71,10 @@ impl Sql {
 
 /// A list in relevance order ranks at most this many matches: the newest (posts, items) or,
 /// for people, those the name indexes find first. Postgres cannot take the best few by rank
-/// from a GIN index; it ranks every match, which for a common word is 100,000 rows. Ranked
-/// newest first, a post this far down has decayed past nearly any rank.
-pub const CANDIDATES: i64 = 2_000;
+/// from a GIN index; it ranks every match, which for a common word is 100,000 rows. For such
+/// a word older matches are left out, whatever their rank: the price of a bounded search
+/// (docs/architecture.md), and a reason to use OpenSearch at scale.
+pub const CANDIDATES: i64 = 1_000;
 
 /// What `total` counts.
 #[derive(Clone, Copy, PartialEq)]

@@ -89,7 +89,7 @@ pub struct ItemHit {
     pub highlight: ItemHighlight,
 }
 
-/// How many of each kind match; counting stops at 10,000 (such a count means "at least").
+/// How many of each kind match; counting stops at 1,000 (such a count means "at least").
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Counts {
     pub users: i64,
@@ -112,7 +112,7 @@ pub struct Overview {
 pub struct Results<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
-    /// How many match in all; counting stops at 10,000 (such a total means "at least").
+    /// How many match in all; counting stops at 1,000 (such a total means "at least").
     pub total: i64,
 }
 
