@@ -29,4 +29,4 @@ DROP INDEX search_users_username_trgm, search_users_display_trgm;
 -- (as posts walk search_posts_newest); newest first is also the items' `sort=newest`.
 CREATE INDEX search_items_newest ON search_items (created_at DESC, id DESC) WHERE visible;
 
-GRANT SELECT, INSERT ON search_name_terms TO cs_search;
+GRANT SELECT, INSERT, UPDATE, DELETE ON search_name_terms TO cs_search;
