@@ -125,6 +125,23 @@ async fn the_demo_data_is_made_once() {
     let items = items["items"].as_array().unwrap();
     assert_eq!(items.len(), 3, "{items:?}");
     assert!(items.iter().all(|i| i["status"] == "active" && i["fileName"].is_string()), "{items:?}");
+    // The demo people are searchable: their `user.created` events, sent by the sweep, reach
+    // the search index (once each, however often the seed ran).
+    let people = eventually(40, || async {
+        app.gateway.gateway.run_scheduled("outbox-sweep").await.ok()?;
+        let found: Value = app.get("/search?type=users&q=alice", None).await.json().await.unwrap();
+        Some(found).filter(|f| f["total"] == 1)
+    })
+    .await;
+    assert_eq!(people["items"][0]["username"], "alice");
+    let events: i64 = app
+        .db()
+        .await
+        .query_one("SELECT count(*) FROM outbox WHERE event_type = 'user.created'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(events, 3);
 }
 
 #[tokio::test]

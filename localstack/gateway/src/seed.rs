@@ -15,17 +15,25 @@ pub const DEMO_USERS: &[(&str, &str, &str)] = &[
 
 pub async fn demo(database_url: &str) -> anyhow::Result<()> {
     let db = cs_db::connect(database_url, 2)?;
-    let client = db.get().await?;
+    let mut client = db.get().await?;
     let hash = cs_auth::hash_password(DEMO_PASSWORD.into()).await?;
     let mut ids = Vec::new();
     for (username, email, name) in DEMO_USERS {
-        client
-            .execute(
+        // As registration does: the user and its `user.created` event in one transaction (the
+        // search index learns of people from it). The gateway's outbox sweep sends it (rows
+        // older than 10 s, every minute), so the demo people are searchable within a minute.
+        let tx = client.transaction().await?;
+        let created = tx
+            .query_opt(
                 "INSERT INTO users (id, username, email, hashed_password, display_name) VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT DO NOTHING",
+                 ON CONFLICT DO NOTHING RETURNING id",
                 &[&Uuid::now_v7(), username, email, &hash, name],
             )
             .await?;
+        if let Some(row) = created {
+            cs_events::emit(&tx, &cs_events::DomainEvent::UserCreated { user_id: row.get(0) }.into_event()).await?;
+        }
+        tx.commit().await?;
         let row = client.query_one("SELECT id FROM users WHERE lower(username) = $1", &[username]).await?;
         ids.push(row.get::<_, Uuid>(0));
     }
