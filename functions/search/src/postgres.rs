@@ -262,15 +262,16 @@ impl SearchIndex for PgIndex {
                 "WITH written AS (
                  INSERT INTO search_users AS s (id, version, visible, username, display_name, bio, username_key,
                                                display_key, name_terms, tsv, indexed_at)
-                 SELECT u.id, u.version, true, u.username, u.display_name, u.bio, lower(unaccent(u.username)),
-                        lower(unaccent(u.display_name)),
-                        search_name_words(lower(unaccent(u.username)), lower(unaccent(u.display_name))),
+                 SELECT u.id, u.version, true, u.username, u.display_name, u.bio, k.username_key, k.display_key,
+                        search_name_words(k.username_key, k.display_key),
                         setweight(to_tsvector('cs_search', search_escape_html(u.username)), 'A')
                           || setweight(to_tsvector('cs_search', search_escape_html(coalesce(u.display_name, ''))), 'A')
                           || setweight(to_tsvector('cs_search', search_escape_html(coalesce(u.bio, ''))), 'C'),
                         clock_timestamp()
                  FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::text[])
-                      AS u(id, version, username, display_name, bio)
+                      AS u(id, version, username, display_name, bio),
+                      LATERAL (SELECT lower(unaccent(u.username)) AS username_key,
+                                      lower(unaccent(u.display_name)) AS display_key) k
                  ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, visible = true,
                      username = EXCLUDED.username, display_name = EXCLUDED.display_name, bio = EXCLUDED.bio,
                      username_key = EXCLUDED.username_key, display_key = EXCLUDED.display_key,
