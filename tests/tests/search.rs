@@ -398,7 +398,7 @@ async fn a_common_word_is_counted_to_the_cap_ranked_among_its_newest_matches_and
     for chunk in docs.chunks(2_000) {
         index.put_posts(chunk).await.unwrap();
     }
-    assert!(CANDIDATES <= TOTAL_CAP);
+    const { assert!(CANDIDATES <= TOTAL_CAP) };
     let query = |sort, after| PostQuery {
         common: Common { text: "quince".into(), hidden: Vec::new(), limit: 3, after },
         author: None,

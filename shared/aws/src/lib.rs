@@ -2,12 +2,14 @@
 //! `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>` variables point the same code at AWS,
 //! LocalStack or moto.
 
+mod lazy;
 mod rate_limit;
 mod realtime;
 mod s3;
 pub mod secrets;
 mod sqs;
 
+pub use lazy::Lazy;
 pub use rate_limit::{Clock, Decision, DynamoRateLimiter, RateLimiter};
 pub use realtime::{
     ApiGatewayPush, ConnectionRegistry, DynamoConnections, Push, PushError, Realtime, DEFAULT_CONNECTIONS_TABLE,
@@ -24,11 +26,16 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
         .operation_attempt_timeout(ATTEMPT_TIMEOUT)
         .operation_timeout(OPERATION_TIMEOUT)
         .build();
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .timeout_config(timeouts)
-        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(2))
-        .load()
-        .await
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(2));
+    // Lambda puts the execution role's credentials in the environment. The default chain
+    // would find them there too, but first builds an STS client for the providers it
+    // tries after them: a TLS root store parsed at every cold start for nothing.
+    if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() && std::env::var_os("AWS_SECRET_ACCESS_KEY").is_some() {
+        loader = loader.credentials_provider(aws_config::environment::EnvironmentVariableCredentialsProvider::new());
+    }
+    loader.load().await
 }
 
 /// A TCP connection to an AWS endpoint in the same region takes milliseconds.
@@ -38,12 +45,14 @@ pub const ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_milli
 /// All attempts of an operation: below the 5-second timeout of most functions.
 pub const OPERATION_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(3000);
 
-pub fn dynamodb(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
-    aws_sdk_dynamodb::Client::new(config)
+pub fn dynamodb(config: &aws_config::SdkConfig) -> Lazy<aws_sdk_dynamodb::Client> {
+    let config = config.clone();
+    Lazy::new(move || aws_sdk_dynamodb::Client::new(&config))
 }
 
-pub fn sqs(config: &aws_config::SdkConfig) -> aws_sdk_sqs::Client {
-    aws_sdk_sqs::Client::new(config)
+pub fn sqs(config: &aws_config::SdkConfig) -> Lazy<aws_sdk_sqs::Client> {
+    let config = config.clone();
+    Lazy::new(move || aws_sdk_sqs::Client::new(&config))
 }
 
 /// Creates a table keyed by the string `pk`, billed per request, with TTL on `expiresAt`

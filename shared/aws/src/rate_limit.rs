@@ -66,7 +66,7 @@ impl std::fmt::Debug for Clock {
 /// `UpdateItem ... ADD` per attempt, so concurrent Lambdas share the count.
 #[derive(Clone)]
 pub struct DynamoRateLimiter {
-    client: Client,
+    client: crate::Lazy<Client>,
     table: String,
     /// Prefixed to every key: lets tests share a table without sharing counters.
     prefix: String,
@@ -74,7 +74,7 @@ pub struct DynamoRateLimiter {
 }
 
 impl DynamoRateLimiter {
-    pub fn new(client: Client, table: impl Into<String>, prefix: impl Into<String>, clock: Clock) -> Self {
+    pub fn new(client: crate::Lazy<Client>, table: impl Into<String>, prefix: impl Into<String>, clock: Clock) -> Self {
         DynamoRateLimiter { client, table: table.into(), prefix: prefix.into(), clock }
     }
 

@@ -97,7 +97,7 @@ impl Realtime {
 /// gone is dropped the first time a push to it answers 410.
 #[derive(Clone)]
 pub struct DynamoConnections {
-    client: aws_sdk_dynamodb::Client,
+    client: crate::Lazy<aws_sdk_dynamodb::Client>,
     table: String,
 }
 
@@ -110,7 +110,7 @@ fn user_key(user: Uuid) -> AttributeValue {
 }
 
 impl DynamoConnections {
-    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+    pub fn new(client: crate::Lazy<aws_sdk_dynamodb::Client>, table: impl Into<String>) -> Self {
         DynamoConnections { client, table: table.into() }
     }
 
@@ -231,13 +231,15 @@ impl ConnectionRegistry for DynamoConnections {
 /// WebSocket port).
 #[derive(Clone)]
 pub struct ApiGatewayPush {
-    client: aws_sdk_apigatewaymanagement::Client,
+    client: crate::Lazy<aws_sdk_apigatewaymanagement::Client>,
 }
 
 impl ApiGatewayPush {
     pub fn new(config: &aws_config::SdkConfig, endpoint: &str) -> Self {
         let conf = aws_sdk_apigatewaymanagement::config::Builder::from(config).endpoint_url(endpoint).build();
-        ApiGatewayPush { client: aws_sdk_apigatewaymanagement::Client::from_conf(conf) }
+        ApiGatewayPush {
+            client: crate::Lazy::new(move || aws_sdk_apigatewaymanagement::Client::from_conf(conf.clone())),
+        }
     }
 
     pub fn client(&self) -> &aws_sdk_apigatewaymanagement::Client {

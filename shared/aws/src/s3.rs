@@ -18,8 +18,8 @@ use aws_sdk_s3::{
 /// origin (the emulator answers CORS preflights with 403).
 #[derive(Clone)]
 pub struct S3Store {
-    client: Client,
-    presigner: Client,
+    client: crate::Lazy<Client>,
+    presigner: crate::Lazy<Client>,
     pub bucket: String,
     /// A CDN in front of the bucket (`MEDIA_CDN_URL`): reads use `<cdn>/<key>` instead of
     /// presigned GETs.
@@ -27,7 +27,7 @@ pub struct S3Store {
 }
 
 /// Path-style addressing for custom endpoints (the emulator, the gateway).
-fn client(config: &aws_config::SdkConfig, endpoint: Option<&str>) -> Client {
+fn client(config: &aws_config::SdkConfig, endpoint: Option<&str>) -> crate::Lazy<Client> {
     let mut builder = aws_sdk_s3::config::Builder::from(config);
     if let Some(e) = endpoint {
         builder = builder.endpoint_url(e);
@@ -35,7 +35,8 @@ fn client(config: &aws_config::SdkConfig, endpoint: Option<&str>) -> Client {
     if endpoint.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some() {
         builder = builder.force_path_style(true);
     }
-    Client::from_conf(builder.build())
+    let config = builder.build();
+    crate::Lazy::new(move || Client::from_conf(config.clone()))
 }
 
 impl S3Store {

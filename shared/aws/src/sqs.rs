@@ -10,7 +10,7 @@ use aws_sdk_sqs::{
 /// SQS queues by their manifest names. In AWS the CDK app passes each URL as
 /// `QUEUE_URL_<NAME>`; elsewhere the URL is looked up by `<prefix><name>` once and kept.
 pub struct SqsQueue {
-    client: Client,
+    client: crate::Lazy<Client>,
     prefix: String,
     urls: Mutex<HashMap<String, String>>,
 }
@@ -25,7 +25,7 @@ pub struct QueueSpec<'a> {
 }
 
 impl SqsQueue {
-    pub fn new(client: Client, prefix: impl Into<String>) -> Self {
+    pub fn new(client: crate::Lazy<Client>, prefix: impl Into<String>) -> Self {
         SqsQueue { client, prefix: prefix.into(), urls: Mutex::new(HashMap::new()) }
     }
 

@@ -42,12 +42,11 @@ impl Platform {
     /// Publishes what `db`'s transactions wrote to the outbox.
     pub fn relay(&self, db: &Pool) -> Relay {
         let queue = match &self.settings.relay_sqs_endpoint {
-            Some(endpoint) => Arc::new(SqsQueue::new(
-                aws_sdk_sqs::Client::from_conf(
-                    aws_sdk_sqs::config::Builder::from(&self.aws).endpoint_url(endpoint).build(),
-                ),
-                &self.settings.queue_prefix,
-            )),
+            Some(endpoint) => {
+                let config = aws_sdk_sqs::config::Builder::from(&self.aws).endpoint_url(endpoint).build();
+                let client = cs_aws::Lazy::new(move || aws_sdk_sqs::Client::from_conf(config.clone()));
+                Arc::new(SqsQueue::new(client, &self.settings.queue_prefix))
+            }
             None => self.queue(),
         };
         Relay::new(db.clone(), queue)
