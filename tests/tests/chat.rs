@@ -460,6 +460,47 @@ async fn new_notifications_reach_open_connections() {
     assert_eq!(n["read"], false);
 }
 
+/// A batch of events for several people: each is pushed their own notifications (the
+/// consumer looks up every recipient's connections at once, then sends each their frames).
+#[tokio::test]
+async fn a_batch_of_notifications_reaches_each_recipient_with_their_own() {
+    let app = TestApp::spawn().await;
+    let [alice, bob, carol, dan] = ["alice", "bob", "carol", "dan"].map(|name| app.register(name));
+    let (alice, bob, carol, dan) = (alice.await, bob.await, carol.await, dan.await);
+    let (mut carols, mut dans) = (Socket::connect(&app, &carol.access).await, Socket::connect(&app, &dan.access).await);
+    let follow = |a: &TestUser, b: &TestUser, i: usize| {
+        let event = cs_events::DomainEvent::Followed {
+            follower_id: a.id.parse().unwrap(),
+            following_id: b.id.parse().unwrap(),
+        };
+        aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
+            .id(i.to_string())
+            .message_body(serde_json::to_string(&event.into_event()).unwrap())
+            .build()
+            .unwrap()
+    };
+    let queues = app.queues().await;
+    let url = queues.url("notifications").await.unwrap();
+    let batch = vec![follow(&alice, &carol, 0), follow(&bob, &carol, 1), follow(&bob, &dan, 2)];
+    queues.client().send_message_batch().queue_url(&url).set_entries(Some(batch)).send().await.unwrap();
+    let actors = |frame: &Value| -> Vec<String> {
+        let actors = frame["notification"]["actors"].as_array().cloned().unwrap_or_default();
+        actors.iter().filter_map(|a| a["id"].as_str().map(str::to_string)).collect()
+    };
+    // Carol's follows group into one notification, pushed as each is applied.
+    let mut seen = Vec::new();
+    while !(seen.contains(&alice.id) && seen.contains(&bob.id)) {
+        let frame = carols.expect("notification").await;
+        assert_eq!(frame["notification"]["type"], "follow", "{frame}");
+        seen.extend(actors(&frame));
+    }
+    assert_eq!(actors(&dans.expect("notification").await), [bob.id.clone()]);
+    // Dan's next frame is his next notification: nothing of Carol's came to him in between.
+    assert_eq!(app.follow(&carol, &dan).await.status(), 204);
+    let next = actors(&dans.expect("notification").await);
+    assert!(next.contains(&carol.id) && !next.contains(&alice.id), "{next:?}");
+}
+
 #[tokio::test]
 async fn racing_deletes_and_edits_leave_a_deleted_message_deleted() {
     let app = TestApp::spawn().await;

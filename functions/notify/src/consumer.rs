@@ -1,6 +1,6 @@
 //! The queue side: events become notifications, and emails go out.
 
-use std::time::Duration;
+use std::{sync::Mutex, time::Duration};
 
 use cs_events::{each_record, first_delivery, Event, SqsBatchResponse, SqsEvent};
 use cs_mail::Email;
@@ -17,27 +17,39 @@ pub const CONSUMER: &str = "notify";
 /// How long an unsubscribe link works.
 const UNSUBSCRIBE_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
 
+/// Applies the batch's events one by one, then pushes the notifications they made to their
+/// recipients' open connections, all at once.
 pub async fn consume(app: &App, batch: SqsEvent) -> SqsBatchResponse {
-    each_record(CONSUMER, batch, |event| apply(app, event)).await
+    let made = Mutex::new(Vec::new());
+    let response = each_record(CONSUMER, batch, |event| async {
+        if let Some(notification) = apply(app, event).await? {
+            made.lock().map_err(|_| anyhow::anyhow!("a poisoned lock"))?.push(notification);
+        }
+        Ok(())
+    })
+    .await;
+    push(app, made.into_inner().unwrap_or_default()).await;
+    response
 }
 
 /// Applies one event once: the notification (or its group), and the email row if the
 /// recipient wants email, commit together with the processed-event key. The email is
-/// sent after commit; one that fails is retried by the email sweep.
-pub async fn apply(app: &App, event: Event) -> anyhow::Result<()> {
+/// sent after commit; one that fails is retried by the email sweep. Returns the
+/// notification made or updated with its recipient, to be pushed.
+async fn apply(app: &App, event: Event) -> anyhow::Result<Option<(Uuid, repo::NotificationRow)>> {
     let Some(plan) = plan(&event) else {
-        return Ok(());
+        return Ok(None);
     };
     let mut client = app.db.get().await?;
     let tx = client.transaction().await?;
     if !first_delivery(&tx, CONSUMER, event.id).await? {
-        return Ok(());
+        return Ok(None);
     }
     let recipient = match repo::recipient(&tx, plan.recipient, plan.kind).await? {
         Some(r) if r.channel != Channel::Off => r,
         _ => {
             tx.commit().await?;
-            return Ok(());
+            return Ok(None);
         }
     };
     let (notification, created) = repo::upsert(&tx, &plan).await?;
@@ -50,24 +62,35 @@ pub async fn apply(app: &App, event: Event) -> anyhow::Result<()> {
         None
     };
     tx.commit().await?;
-    push(app, plan.recipient, notification).await;
     if let Some(id) = email {
         if let Err(err) = send_emails(app, Some(&[id])).await {
             tracing::warn!(error = ?err, "email left for the sweep");
         }
     }
-    Ok(())
+    Ok(Some((plan.recipient, notification)))
 }
 
-/// Shows the notification at once on the recipient's open connections, if any.
-async fn push(app: &App, recipient: Uuid, notification: repo::NotificationRow) {
+/// Shows the notifications at once on their recipients' open connections, if any: one
+/// lookup of the connections for the whole batch.
+async fn push(app: &App, notifications: Vec<(Uuid, repo::NotificationRow)>) {
     let Some(realtime) = &app.realtime else { return };
+    if notifications.is_empty() {
+        return;
+    }
+    let (recipients, rows): (Vec<Uuid>, Vec<repo::NotificationRow>) = notifications.into_iter().unzip();
     let pushed = async {
         let client = app.db.get().await?;
-        let view = crate::handlers::views(&client, vec![notification]).await?;
+        let views = crate::handlers::views(&client, rows).await?;
         drop(client);
-        let frame = serde_json::json!({ "type": "notification", "notification": view.first() });
-        realtime.broadcast(&[recipient], frame.to_string().as_bytes()).await
+        let frames: Vec<(Uuid, Vec<u8>)> = recipients
+            .into_iter()
+            .zip(&views)
+            .map(|(recipient, view)| {
+                let frame = serde_json::json!({ "type": "notification", "notification": view });
+                (recipient, frame.to_string().into_bytes())
+            })
+            .collect();
+        realtime.send(frames.iter().map(|(user, frame)| (*user, frame.as_slice()))).await
     };
     if let Err(err) = pushed.await {
         tracing::warn!(error = format!("{err:#}"), "could not push a notification");

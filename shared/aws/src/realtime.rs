@@ -66,22 +66,47 @@ impl Realtime {
     /// Sends `frame` to every live connection of `users`, forgetting connections that turn
     /// out to be gone, and returns the users it reached on at least one connection.
     pub async fn broadcast(&self, users: &[Uuid], frame: &[u8]) -> anyhow::Result<HashSet<Uuid>> {
+        self.send(users.iter().map(|u| (*u, frame))).await
+    }
+
+    /// Sends each user its own frame on every live connection of theirs, with one lookup of
+    /// all their connections (a consumer's batch of notifications is one `BatchGetItem`, not
+    /// one per notification); returns the users reached on at least one connection.
+    pub async fn send<'f>(&self, frames: impl IntoIterator<Item = (Uuid, &'f [u8])>) -> anyhow::Result<HashSet<Uuid>> {
+        let mut by_user: HashMap<Uuid, Vec<&[u8]>> = HashMap::new();
+        for (user, frame) in frames {
+            by_user.entry(user).or_default().push(frame);
+        }
+        if by_user.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let users: Vec<Uuid> = by_user.keys().copied().collect();
         let (registry, push) = (&*self.connections, &*self.push);
-        let targets = registry.of_users(users).await?;
-        let sends = targets.iter().map(|(user, connection)| async move {
-            match push.post(connection, frame).await {
-                Ok(()) => Some(*user),
-                Err(PushError::Gone) => {
-                    tracing::info!(connection, "connection gone; forgetting it");
-                    if let Err(err) = registry.remove(*user, connection).await {
-                        tracing::warn!(connection, error = format!("{err:#}"), "could not forget a gone connection");
+        let targets = registry.of_users(&users).await?;
+        let sends = targets.iter().map(|(user, connection)| {
+            let frames = by_user.get(user).map(Vec::as_slice).unwrap_or_default();
+            async move {
+                for frame in frames {
+                    match push.post(connection, frame).await {
+                        Ok(()) => {}
+                        Err(PushError::Gone) => {
+                            tracing::info!(connection, "connection gone; forgetting it");
+                            if let Err(err) = registry.remove(*user, connection).await {
+                                tracing::warn!(
+                                    connection,
+                                    error = format!("{err:#}"),
+                                    "could not forget a gone connection"
+                                );
+                            }
+                            return None;
+                        }
+                        Err(PushError::Other(err)) => {
+                            tracing::warn!(connection, error = format!("{err:#}"), "push failed");
+                            return None;
+                        }
                     }
-                    None
                 }
-                Err(PushError::Other(err)) => {
-                    tracing::warn!(connection, error = format!("{err:#}"), "push failed");
-                    None
-                }
+                Some(*user)
             }
         });
         Ok(futures::future::join_all(sends).await.into_iter().flatten().collect())
