@@ -1,6 +1,6 @@
 //! The OpenAPI 3.1 document of the whole HTTP API, generated from the services' Rust types.
 
-use cs_http::{handler, json_with_headers, Body, HttpError, Request, Response};
+use cs_http::{handler, Body, HttpError, Request, Response};
 use cs_platform::{Function::Http, Functions, Platform, Service};
 use lambda_http::http::StatusCode;
 use utoipa::OpenApi;
@@ -57,9 +57,10 @@ pub fn document_json() -> anyhow::Result<serde_json::Value> {
     Ok(doc)
 }
 
-/// The document, rendered once per cold start.
+/// The document, rendered at the first request of an execution environment and kept: a cold
+/// start does not pay for it (10 ms) before Lambda hands it a request.
 pub struct App {
-    json: String,
+    json: std::sync::OnceLock<String>,
 }
 
 impl Service for App {
@@ -71,7 +72,7 @@ impl Service for App {
     }
 
     fn new(_: &Platform, _: ()) -> anyhow::Result<Self> {
-        Ok(App { json: serde_json::to_string_pretty(&document_json()?)? })
+        Ok(App { json: std::sync::OnceLock::new() })
     }
 
     fn functions() -> Functions<App> {
@@ -82,8 +83,23 @@ impl Service for App {
 #[utoipa::path(get, path = "/openapi.json", tag = "platform",
     responses((status = 200, description = "This document", content_type = "application/json")))]
 pub async fn openapi_json(app: &App, _req: Request) -> Result<Response<Body>, HttpError> {
-    let value: serde_json::Value = serde_json::from_str(&app.json).map_err(anyhow::Error::from)?;
-    json_with_headers(StatusCode::OK, &value, &[("cache-control", "public, max-age=300".into())])
+    let json = match app.json.get() {
+        Some(json) => json,
+        None => app.json.get_or_init(|| rendered().unwrap_or_default()),
+    };
+    if json.is_empty() {
+        return Err(anyhow::anyhow!("the OpenAPI document did not render").into());
+    }
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", "application/json")
+        .header("cache-control", "public, max-age=300")
+        .body(Body::from(json.clone()))
+        .map_err(|e| anyhow::Error::from(e).into())
+}
+
+fn rendered() -> anyhow::Result<String> {
+    Ok(serde_json::to_string_pretty(&document_json()?)?)
 }
 
 #[cfg(test)]
