@@ -157,7 +157,8 @@ smtp_env() { # MAILDIR unless the server is not ours: then mail does not land th
 
 # payments: our sandbox payment provider, built with cargo; it posts signed events to the
 # gateway's webhook. The shared secret is made once, in .local/payment-webhook-secret.
-SVC[payments.port]=$PAY_PORT
+# Another checkout's stub signs with another secret, so every webhook would fail: refused.
+SVC[payments.port]=$PAY_PORT SVC[payments.reuse]=0
 payments_secret() {
   local f="$LOCAL/payment-webhook-secret"
   [[ -s $f ]] || (umask 077 && printf 'whsec_%s\n' "$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')" >"$f")
