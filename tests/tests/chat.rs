@@ -494,7 +494,7 @@ async fn a_batch_of_notifications_reaches_each_recipient_with_their_own() {
         assert_eq!(frame["notification"]["type"], "follow", "{frame}");
         seen.extend(actors(&frame));
     }
-    assert_eq!(actors(&dans.expect("notification").await), [bob.id.clone()]);
+    assert_eq!(actors(&dans.expect("notification").await), std::slice::from_ref(&bob.id));
     // Dan's next frame is his next notification: nothing of Carol's came to him in between.
     assert_eq!(app.follow(&carol, &dan).await.status(), 204);
     let next = actors(&dans.expect("notification").await);
