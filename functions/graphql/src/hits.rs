@@ -151,7 +151,7 @@ async fn post_hits(ctx: &Context<'_>, raw: Vec<RawPostHit>) -> Result<Vec<PostHi
 }
 
 pub async fn overview(ctx: &Context<'_>, q: &str) -> Result<SearchResults> {
-    let o: Overview = call(ctx, q, None, Vec::new()).fetch(&services(ctx).search).await?;
+    let o: Overview = call(ctx, q, None, Vec::new()).fetch(services(ctx).search()?).await?;
     Ok(SearchResults { users: o.users, posts: post_hits(ctx, o.posts).await?, items: o.items, counts: o.counts })
 }
 
@@ -171,16 +171,16 @@ fn connection<T: async_graphql::OutputType>(
 }
 
 pub async fn users(ctx: &Context<'_>, q: &str, filters: Filters) -> Result<UserHitConnection> {
-    let p: Page<UserHit> = call(ctx, q, Some("users"), filters).fetch(&services(ctx).search).await?;
+    let p: Page<UserHit> = call(ctx, q, Some("users"), filters).fetch(services(ctx).search()?).await?;
     Ok(connection(p.items, p.next_cursor, p.total))
 }
 
 pub async fn posts(ctx: &Context<'_>, q: &str, filters: Filters) -> Result<PostHitConnection> {
-    let p: Page<RawPostHit> = call(ctx, q, Some("posts"), filters).fetch(&services(ctx).search).await?;
+    let p: Page<RawPostHit> = call(ctx, q, Some("posts"), filters).fetch(services(ctx).search()?).await?;
     Ok(connection(post_hits(ctx, p.items).await?, p.next_cursor, p.total))
 }
 
 pub async fn items(ctx: &Context<'_>, q: &str, filters: Filters) -> Result<ItemHitConnection> {
-    let p: Page<ItemHit> = call(ctx, q, Some("items"), filters).fetch(&services(ctx).search).await?;
+    let p: Page<ItemHit> = call(ctx, q, Some("items"), filters).fetch(services(ctx).search()?).await?;
     Ok(connection(p.items, p.next_cursor, p.total))
 }

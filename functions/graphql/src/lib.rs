@@ -15,7 +15,7 @@ pub mod query;
 pub mod types;
 pub mod viewer;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use async_graphql::{EmptySubscription, Schema};
 use cs_auth::Tokens;
@@ -31,15 +31,54 @@ pub const MAX_COMPLEXITY: usize = 10_000;
 
 pub type ApiSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
 
-/// The services the schema calls, each built as its own Lambda would build it.
+/// The services the schema calls, each built as its own Lambda would build it. Every request
+/// loads posts and people, so the feed and user services are built at cold start; the others
+/// at the first request that calls them (a timeline builds no marketplace, chat or search).
 pub struct Services {
     pub user: Arc<user::App>,
     pub feed: Arc<feed::App>,
-    pub media: Arc<media::App>,
-    pub chat: Arc<chat::App>,
-    pub notify: Arc<notify::App>,
-    pub market: Arc<market::App>,
-    pub search: Arc<search::App>,
+    platform: Platform,
+    config: Config,
+    media: OnceLock<Arc<media::App>>,
+    chat: OnceLock<Arc<chat::App>>,
+    notify: OnceLock<Arc<notify::App>>,
+    market: OnceLock<Arc<market::App>>,
+    search: OnceLock<Arc<search::App>>,
+}
+
+/// `cell`'s service, built on first use; a service that cannot be built is a 500 of this
+/// request (and is tried again by the next).
+fn built<S>(cell: &OnceLock<Arc<S>>, build: impl FnOnce() -> anyhow::Result<S>) -> async_graphql::Result<&Arc<S>> {
+    if let Some(app) = cell.get() {
+        return Ok(app);
+    }
+    let app = build().map_err(|e| {
+        tracing::error!(error = format!("{e:#}"), "building a service");
+        invoke::internal()
+    })?;
+    Ok(cell.get_or_init(|| Arc::new(app)))
+}
+
+impl Services {
+    pub fn media(&self) -> async_graphql::Result<&Arc<media::App>> {
+        built(&self.media, || media::App::new(&self.platform, self.config.media.clone()))
+    }
+
+    pub fn chat(&self) -> async_graphql::Result<&Arc<chat::App>> {
+        built(&self.chat, || <chat::App as Service>::new(&self.platform, ()))
+    }
+
+    pub fn notify(&self) -> async_graphql::Result<&Arc<notify::App>> {
+        built(&self.notify, || <notify::App as Service>::new(&self.platform, ()))
+    }
+
+    pub fn market(&self) -> async_graphql::Result<&Arc<market::App>> {
+        built(&self.market, || market::App::new(&self.platform, self.config.market.clone()))
+    }
+
+    pub fn search(&self) -> async_graphql::Result<&Arc<search::App>> {
+        built(&self.search, || search::App::new(&self.platform, self.config.search.clone()))
+    }
 }
 
 pub struct App {
@@ -87,13 +126,15 @@ impl Service for App {
 
     fn new(platform: &Platform, config: Config) -> anyhow::Result<Self> {
         let services = Arc::new(Services {
-            user: Arc::new(user::App::new(platform, config.user)?),
-            feed: Arc::new(feed::App::new(platform, config.feed)?),
-            media: Arc::new(media::App::new(platform, config.media)?),
-            chat: Arc::new(<chat::App as Service>::new(platform, ())?),
-            notify: Arc::new(<notify::App as Service>::new(platform, ())?),
-            market: Arc::new(market::App::new(platform, config.market)?),
-            search: Arc::new(search::App::new(platform, config.search)?),
+            user: Arc::new(user::App::new(platform, config.user.clone())?),
+            feed: Arc::new(feed::App::new(platform, config.feed.clone())?),
+            platform: platform.clone(),
+            config,
+            media: OnceLock::new(),
+            chat: OnceLock::new(),
+            notify: OnceLock::new(),
+            market: OnceLock::new(),
+            search: OnceLock::new(),
         });
         Ok(App { schema: schema_builder().finish(), services, tokens: platform.tokens()? })
     }

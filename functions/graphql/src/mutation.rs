@@ -250,7 +250,7 @@ impl Mutation {
         let purpose = purpose.unwrap_or(UploadPurpose::Post).wire();
         Call::new(viewer(ctx), "media-create-upload", "POST", "/media/uploads")
             .body(json!({ "contentType": content_type, "size": size, "purpose": purpose }))
-            .fetch(&services(ctx).media)
+            .fetch(services(ctx).media()?)
             .await
     }
 
@@ -264,7 +264,7 @@ impl Mutation {
         let ids: Vec<&str> = member_ids.iter().map(|i| i.as_str()).collect();
         Call::new(viewer(ctx), "chat-create-conversation", "POST", "/conversations")
             .body(json!({ "memberIds": ids, "name": name }))
-            .fetch(&services(ctx).chat)
+            .fetch(services(ctx).chat()?)
             .await
     }
 
@@ -280,7 +280,7 @@ impl Mutation {
         Call::new(viewer(ctx), "chat-send", "POST", path)
             .param("conversationId", conversation_id.as_str())
             .body(json!({ "body": body, "clientId": client_id }))
-            .fetch(&services(ctx).chat)
+            .fetch(services(ctx).chat()?)
             .await
     }
 
@@ -299,7 +299,7 @@ impl Mutation {
         Call::new(viewer(ctx), "chat-read", "POST", path)
             .param("conversationId", conversation_id.as_str())
             .body(body)
-            .fetch(&services(ctx).chat)
+            .fetch(services(ctx).chat()?)
             .await
     }
 
@@ -318,7 +318,7 @@ impl Mutation {
         }
         let u: Updated = Call::new(viewer(ctx), "notify-mark-read", "POST", "/notifications/read")
             .body(body)
-            .fetch(&services(ctx).notify)
+            .fetch(services(ctx).notify()?)
             .await?;
         Ok(u.updated)
     }
@@ -334,7 +334,7 @@ impl Mutation {
         put(&mut body, "status", input.status);
         Call::new(viewer(ctx), "market-create-item", "POST", "/items")
             .body(Value::Object(body))
-            .fetch(&services(ctx).market)
+            .fetch(services(ctx).market()?)
             .await
     }
 
@@ -349,7 +349,7 @@ impl Mutation {
         Call::new(viewer(ctx), "market-update-item", "PATCH", format!("/items/{}", id.as_str()))
             .param("id", id.as_str())
             .body(Value::Object(body))
-            .fetch(&services(ctx).market)
+            .fetch(services(ctx).market()?)
             .await
     }
 
@@ -357,7 +357,7 @@ impl Mutation {
     async fn archive_item(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         Call::new(viewer(ctx), "market-archive-item", "DELETE", format!("/items/{}", id.as_str()))
             .param("id", id.as_str())
-            .send(&services(ctx).market)
+            .send(services(ctx).market()?)
             .await?;
         Ok(id)
     }
@@ -367,7 +367,7 @@ impl Mutation {
         Call::new(viewer(ctx), "market-create-order", "POST", "/orders")
             .header("idempotency-key", idempotency_key)
             .body(json!({ "itemId": item_id.as_str() }))
-            .fetch(&services(ctx).market)
+            .fetch(services(ctx).market()?)
             .await
             .map_err(|e| rename_field(e, "Idempotency-Key", "idempotencyKey"))
     }
@@ -376,7 +376,7 @@ impl Mutation {
     async fn cancel_order(&self, ctx: &Context<'_>, id: ID) -> Result<Order> {
         Call::new(viewer(ctx), "market-cancel-order", "POST", format!("/orders/{}/cancel", id.as_str()))
             .param("id", id.as_str())
-            .fetch(&services(ctx).market)
+            .fetch(services(ctx).market()?)
             .await
     }
 
@@ -385,7 +385,7 @@ impl Mutation {
         Call::new(viewer(ctx), "market-refund-order", "POST", format!("/orders/{}/refund", id.as_str()))
             .param("id", id.as_str())
             .body(json!({ "reason": reason }))
-            .fetch(&services(ctx).market)
+            .fetch(services(ctx).market()?)
             .await
     }
 
@@ -393,7 +393,7 @@ impl Mutation {
     async fn order_download(&self, ctx: &Context<'_>, id: ID) -> Result<Download> {
         Call::new(viewer(ctx), "market-download", "GET", format!("/orders/{}/download", id.as_str()))
             .param("id", id.as_str())
-            .fetch(&services(ctx).market)
+            .fetch(services(ctx).market()?)
             .await
     }
 }

@@ -286,7 +286,7 @@ impl Query {
     async fn media(&self, ctx: &Context<'_>, id: ID) -> Result<Media> {
         Call::new(viewer(ctx), "media-get", "GET", format!("/media/{}", id.as_str()))
             .param("id", id.as_str())
-            .fetch(&services(ctx).media)
+            .fetch(services(ctx).media()?)
             .await
     }
 
@@ -300,7 +300,7 @@ impl Query {
     ) -> Result<ConversationConnection> {
         let page: PageBody<Conversation> = Call::new(viewer(ctx), "chat-list-conversations", "GET", "/conversations")
             .page(first, after)
-            .fetch(&services(ctx).chat)
+            .fetch(services(ctx).chat()?)
             .await?;
         Ok(connection(page, |c| key(c.updated_at, &c.id)))
     }
@@ -309,7 +309,7 @@ impl Query {
     async fn conversation(&self, ctx: &Context<'_>, id: ID) -> Result<Conversation> {
         Call::new(viewer(ctx), "chat-get-conversation", "GET", format!("/conversations/{}", id.as_str()))
             .param("conversationId", id.as_str())
-            .fetch(&services(ctx).chat)
+            .fetch(services(ctx).chat()?)
             .await
     }
 
@@ -326,7 +326,7 @@ impl Query {
         let page: PageBody<Message> = Call::new(viewer(ctx), "chat-messages", "GET", path)
             .param("conversationId", conversation_id.as_str())
             .page(first, after)
-            .fetch(&services(ctx).chat)
+            .fetch(services(ctx).chat()?)
             .await?;
         Ok(connection(page, |m| key(m.created_at, &m.id)))
     }
@@ -341,7 +341,7 @@ impl Query {
     ) -> Result<NotificationConnection> {
         let page: PageBody<Notification> = Call::new(viewer(ctx), "notify-list", "GET", "/notifications")
             .page(first, after)
-            .fetch(&services(ctx).notify)
+            .fetch(services(ctx).notify()?)
             .await?;
         Ok(connection(page, |n| key(n.updated_at, &n.id)))
     }
@@ -353,7 +353,7 @@ impl Query {
             count: i64,
         }
         let c: Count = Call::new(viewer(ctx), "notify-unread-count", "GET", "/notifications/unread-count")
-            .fetch(&services(ctx).notify)
+            .fetch(services(ctx).notify()?)
             .await?;
         Ok(c.count)
     }
@@ -379,7 +379,7 @@ impl Query {
             .query("currency", currency)
             .query("sort", sort.map(ItemSort::wire))
             .page(first, after)
-            .fetch(&services(ctx).market)
+            .fetch(services(ctx).market()?)
             .await?;
         let newest = matches!(sort, None | Some(ItemSort::Newest));
         Ok(connection(page, |i| if newest { key(i.created_at, &i.id) } else { price_key(i) }))
@@ -389,7 +389,7 @@ impl Query {
     async fn item(&self, ctx: &Context<'_>, id: ID) -> Result<Item> {
         Call::new(viewer(ctx), "market-get-item", "GET", format!("/items/{}", id.as_str()))
             .param("id", id.as_str())
-            .fetch(&services(ctx).market)
+            .fetch(services(ctx).market()?)
             .await
     }
 
@@ -408,7 +408,7 @@ impl Query {
             .query("role", role)
             .query("status", status)
             .page(first, after)
-            .fetch(&services(ctx).market)
+            .fetch(services(ctx).market()?)
             .await?;
         Ok(connection(page, |o| key(o.created_at, &o.id)))
     }
@@ -490,7 +490,7 @@ impl Query {
     async fn order(&self, ctx: &Context<'_>, id: ID) -> Result<Order> {
         Call::new(viewer(ctx), "market-get-order", "GET", format!("/orders/{}", id.as_str()))
             .param("id", id.as_str())
-            .fetch(&services(ctx).market)
+            .fetch(services(ctx).market()?)
             .await
     }
 }

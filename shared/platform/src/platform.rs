@@ -10,6 +10,7 @@ use crate::{KeySource, Settings};
 
 /// The settings and clients every service shares, built once per process (a Lambda's cold
 /// start, or the local gateway's start). Clients are cheap handles over one SDK config.
+#[derive(Clone)]
 pub struct Platform {
     pub settings: Settings,
     pub aws: aws_config::SdkConfig,
