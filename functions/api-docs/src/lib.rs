@@ -83,13 +83,7 @@ impl Service for App {
 #[utoipa::path(get, path = "/openapi.json", tag = "platform",
     responses((status = 200, description = "This document", content_type = "application/json")))]
 pub async fn openapi_json(app: &App, _req: Request) -> Result<Response<Body>, HttpError> {
-    let json = match app.json.get() {
-        Some(json) => json,
-        None => app.json.get_or_init(|| rendered().unwrap_or_default()),
-    };
-    if json.is_empty() {
-        return Err(anyhow::anyhow!("the OpenAPI document did not render").into());
-    }
+    let json = cs_platform::get_or_try_init(&app.json, rendered)?;
     Response::builder()
         .status(StatusCode::OK)
         .header("content-type", "application/json")

@@ -49,14 +49,10 @@ pub struct Services {
 /// `cell`'s service, built on first use; a service that cannot be built is a 500 of this
 /// request (and is tried again by the next).
 fn built<S>(cell: &OnceLock<Arc<S>>, build: impl FnOnce() -> anyhow::Result<S>) -> async_graphql::Result<&Arc<S>> {
-    if let Some(app) = cell.get() {
-        return Ok(app);
-    }
-    let app = build().map_err(|e| {
+    cs_platform::get_or_try_init(cell, || build().map(Arc::new)).map_err(|e| {
         tracing::error!(error = format!("{e:#}"), "building a service");
         invoke::internal()
-    })?;
-    Ok(cell.get_or_init(|| Arc::new(app)))
+    })
 }
 
 impl Services {

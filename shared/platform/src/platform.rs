@@ -1,7 +1,7 @@
 use std::sync::{Arc, OnceLock};
 
 use cs_auth::{SigningKey, Tokens};
-use cs_aws::{DynamoRateLimiter, Realtime, S3Store, SqsQueue};
+use cs_aws::{DynamoConnections, DynamoRateLimiter, Realtime, S3Store, SqsQueue};
 use cs_db::Pool;
 use cs_events::Relay;
 use cs_mail::SmtpMailer;
@@ -55,16 +55,15 @@ impl Platform {
 
     /// Issues and checks access tokens; the key is read (or made, locally) once.
     pub fn tokens(&self) -> anyhow::Result<Tokens> {
-        if let Some(tokens) = self.tokens.get() {
-            return Ok(tokens.clone());
-        }
         let s = &self.settings;
-        let key = match &s.jwt_key {
-            KeySource::Pem(pem) => SigningKey::from_pem(pem)?,
-            KeySource::File(path) => SigningKey::load_or_generate(path)?,
-        };
-        let tokens = Tokens::new(key, &s.jwt_issuer, &s.jwt_audience, s.access_token_ttl);
-        Ok(self.tokens.get_or_init(|| tokens).clone())
+        let tokens = crate::get_or_try_init(&self.tokens, || {
+            let key = match &s.jwt_key {
+                KeySource::Pem(pem) => SigningKey::from_pem(pem)?,
+                KeySource::File(path) => SigningKey::load_or_generate(path)?,
+            };
+            anyhow::Ok(Tokens::new(key, &s.jwt_issuer, &s.jwt_audience, s.access_token_ttl))
+        })?;
+        Ok(tokens.clone())
     }
 
     pub fn media_store(&self) -> S3Store {
@@ -81,6 +80,11 @@ impl Platform {
     pub fn realtime(&self) -> Option<Realtime> {
         let endpoint = self.settings.websocket_endpoint.as_deref()?;
         Some(Realtime::new(&self.aws, &self.settings.connections_table, endpoint))
+    }
+
+    /// The table of WebSocket connections (`CONNECTIONS_TABLE`).
+    pub fn connections(&self) -> DynamoConnections {
+        DynamoConnections::new(cs_aws::dynamodb(&self.aws), &self.settings.connections_table)
     }
 
     pub fn rate_limiter(&self) -> DynamoRateLimiter {
