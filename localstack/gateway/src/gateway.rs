@@ -3,7 +3,7 @@
 
 use std::{collections::HashMap, path::PathBuf, sync::Arc, time::Duration};
 
-use cs_aws::{DynamoConnections, QueueSpec, SqsQueue};
+use cs_aws::{QueueSpec, SqsQueue};
 use cs_manifest::{Manifest, Trigger};
 use cs_platform::Platform;
 
@@ -207,8 +207,7 @@ async fn provision(platform: &Platform, manifest: &Manifest, config: &GatewayCon
     if let Err(err) = platform.rate_limiter().ensure_table().await {
         tracing::warn!(error = format!("{err:#}"), "could not create the rate-limit table; logins will not be limited");
     }
-    let connections = DynamoConnections::new(cs_aws::dynamodb(&platform.aws), &platform.settings.connections_table);
-    if let Err(err) = connections.ensure_table().await {
+    if let Err(err) = platform.connections().ensure_table().await {
         tracing::warn!(error = format!("{err:#}"), "could not create the connections table; chat will not work");
     }
     let queue = platform.queue();

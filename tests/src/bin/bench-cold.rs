@@ -130,7 +130,7 @@ async fn main() -> anyhow::Result<()> {
     // The tables the CDK app makes in AWS (the gateway makes them locally).
     let platform = cs_platform::Platform::new(settings.clone()).await;
     platform.rate_limiter().ensure_table().await?;
-    cs_aws::DynamoConnections::new(cs_aws::dynamodb(&platform.aws), &settings.connections_table).ensure_table().await?;
+    platform.connections().ensure_table().await?;
     let only = std::env::var("BENCH_COLD_ONLY").unwrap_or_default();
     let spec = |name: &str, binary: PathBuf, env: Vec<(String, String)>, memory_mb: u32| Spec {
         function: name.to_string(),
