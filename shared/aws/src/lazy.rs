@@ -15,11 +15,6 @@ impl<C> Lazy<C> {
     pub fn new(make: impl Fn() -> C + Send + Sync + 'static) -> Self {
         Lazy { client: Arc::new(OnceLock::new()), make: Arc::new(make) }
     }
-
-    /// Built already: whether a first call has needed it.
-    pub fn is_built(&self) -> bool {
-        self.client.get().is_some()
-    }
 }
 
 impl<C> Clone for Lazy<C> {
@@ -49,10 +44,8 @@ mod tests {
         let lazy = Lazy::new(move || counter.fetch_add(1, Ordering::SeqCst) + 100);
         let clone = lazy.clone();
         assert_eq!(built.load(Ordering::SeqCst), 0, "built before anything used it");
-        assert!(!clone.is_built());
         assert_eq!(*clone, 100);
         assert_eq!(*lazy, 100);
-        assert!(lazy.is_built());
         assert_eq!(built.load(Ordering::SeqCst), 1);
     }
 }
